@@ -13,7 +13,7 @@
 struct port_table {
   struct port *ports;
   size_t n, cap;
-  uint32_t *index; /* 0 = empty, else slot + 1 */
+  uint32_t *index;  /* 0 = empty, else slot + 1 */
   size_t index_cap; /* power of two, > 2 * n */
   int sorted;
   size_t state_count[PS_COUNT];

@@ -70,7 +70,7 @@ enum reason {
       RSN_COUNT
 };
 
-const char *proto_name(enum proto p); /* "tcp", "udp", "sctp" */
+const char *proto_name(enum proto p);            /* "tcp", "udp", "sctp" */
 int proto_parse(const char *s, enum proto *out); /* 0 or PT_EPARSE */
 const char *port_state_name(enum port_state s);
 int port_state_parse(const char *s, enum port_state *out);
@@ -98,9 +98,9 @@ struct port_extra {
 
 struct port {
   uint16_t number;
-  uint8_t proto;      /* enum proto */
-  uint8_t state;      /* enum port_state */
-  uint8_t reason;     /* enum reason */
+  uint8_t proto;  /* enum proto */
+  uint8_t state;  /* enum port_state */
+  uint8_t reason; /* enum reason */
   uint8_t reason_ttl;
   struct port_extra *x; /* NULL until needed */
 };
@@ -112,11 +112,11 @@ struct port_table; /* private to host.c */
 struct host {
   struct sockaddr_storage addr; /* port field is 0 */
   socklen_t addrlen;
-  int family;                 /* AF_INET or AF_INET6 */
-  char ip[INET6_ADDRSTRLEN];  /* numeric text of addr */
-  char *targetname; /* name as given on the command line, or NULL */
-  char *name;       /* reverse-DNS name, or NULL */
-  char **other_addrs; /* "Other addresses for <name> (not scanned)" */
+  int family;                /* AF_INET or AF_INET6 */
+  char ip[INET6_ADDRSTRLEN]; /* numeric text of addr */
+  char *targetname;          /* name as given on the command line, or NULL */
+  char *name;                /* reverse-DNS name, or NULL */
+  char **other_addrs;        /* "Other addresses for <name> (not scanned)" */
   size_t nother_addrs;
 
   enum host_status status;
@@ -154,8 +154,7 @@ size_t host_port_count(const struct host *h, enum proto p);
  * the count. */
 struct port *host_ports(struct host *h, enum proto p, size_t *n);
 /* Number of ports of protocol p in state st. */
-size_t host_state_count(const struct host *h, enum proto p,
-                        enum port_state st);
+size_t host_state_count(const struct host *h, enum proto p, enum port_state st);
 
 /* The port's service record, created (zeroed, confidence 3.0) on first
  * use. */

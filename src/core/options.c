@@ -36,12 +36,11 @@ void opts_init(struct scan_opts *o) {
 void opts_free(struct scan_opts *o) {
   strlist_free(&o->targets);
   strlist_free(&o->exclude);
-  char **strs[] = {&o->input_file,   &o->exclude_file,   &o->dns_servers,
-                   &o->shard,        &o->ports,          &o->exclude_ports,
-                   &o->out_normal,   &o->out_xml,        &o->out_grep,
-                   &o->out_json,     &o->stylesheet,     &o->script_spec,
-                   &o->script_args,  &o->script_args_file, &o->script_help,
-                   &o->datadir};
+  char **strs[] = {
+      &o->input_file,  &o->exclude_file,     &o->dns_servers, &o->shard,
+      &o->ports,       &o->exclude_ports,    &o->out_normal,  &o->out_xml,
+      &o->out_grep,    &o->out_json,         &o->stylesheet,  &o->script_spec,
+      &o->script_args, &o->script_args_file, &o->script_help, &o->datadir};
   for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
     free(*strs[i]);
     *strs[i] = NULL;

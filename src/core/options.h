@@ -23,50 +23,50 @@ enum scan_type_flags {
 
 struct scan_opts {
   /* Targets */
-  struct strlist targets;  /* specs from the command line */
-  char *input_file;        /* -iL (NULL, a path, or "-") */
-  struct strlist exclude;  /* --exclude, comma lists split */
-  char *exclude_file;      /* --excludefile */
-  int af;                  /* AF_INET (default) or AF_INET6 (-6) */
-  int no_resolve;          /* -n */
-  int always_resolve;      /* -R */
-  char *dns_servers;       /* --dns-servers, comma-separated */
-  int list_scan;           /* -sL */
-  char *shard;             /* --shard I/N */
+  struct strlist targets; /* specs from the command line */
+  char *input_file;       /* -iL (NULL, a path, or "-") */
+  struct strlist exclude; /* --exclude, comma lists split */
+  char *exclude_file;     /* --excludefile */
+  int af;                 /* AF_INET (default) or AF_INET6 (-6) */
+  int no_resolve;         /* -n */
+  int always_resolve;     /* -R */
+  char *dns_servers;      /* --dns-servers, comma-separated */
+  int list_scan;          /* -sL */
+  char *shard;            /* --shard I/N */
 
   /* Discovery */
   int skip_discovery; /* -Pn */
   int ping_only;      /* -sn */
 
   /* Ports and scan types */
-  unsigned scan_types;  /* enum scan_type_flags; 0 means the default */
-  char *ports;          /* -p */
-  char *exclude_ports;  /* --exclude-ports */
-  int fast;             /* -F */
-  int top_ports;        /* --top-ports, 0 unset */
-  double port_ratio;    /* --port-ratio, 0 unset */
-  int version_detect;   /* -sV */
+  unsigned scan_types;   /* enum scan_type_flags; 0 means the default */
+  char *ports;           /* -p */
+  char *exclude_ports;   /* --exclude-ports */
+  int fast;              /* -F */
+  int top_ports;         /* --top-ports, 0 unset */
+  double port_ratio;     /* --port-ratio, 0 unset */
+  int version_detect;    /* -sV */
   int version_intensity; /* --version-intensity, default 7 */
-  int randomize_hosts;  /* --randomize-hosts */
+  int randomize_hosts;   /* --randomize-hosts */
 
   /* Timing (milliseconds; -1 = let -T decide) */
-  int timing;             /* -T0..5, default 3 */
+  int timing;                /* -T0..5, default 3 */
   double min_rate, max_rate; /* packets per second, 0 unset */
   int max_retries;
   int min_parallelism, max_parallelism; /* 0 unset */
   int min_hostgroup, max_hostgroup;     /* 0 unset */
-  int64_t host_timeout_ms;   /* 0 = none */
-  int64_t script_timeout_ms; /* 0 = none */
+  int64_t host_timeout_ms;              /* 0 = none */
+  int64_t script_timeout_ms;            /* 0 = none */
   int64_t min_rtt_timeout_ms, max_rtt_timeout_ms, initial_rtt_timeout_ms;
   int64_t scan_delay_ms, max_scan_delay_ms;
 
   /* Output */
   char *out_normal, *out_xml, *out_grep, *out_json; /* "-" = stdout */
   int append_output;
-  int open_only;  /* --open */
-  int reason;     /* --reason */
-  int verbosity;  /* -v count */
-  int debugging;  /* -d level */
+  int open_only; /* --open */
+  int reason;    /* --reason */
+  int verbosity; /* -v count */
+  int debugging; /* -d level */
   int packet_trace;
   int stats_every_ms; /* --stats-every, 0 off */
   int no_stylesheet;

@@ -24,10 +24,10 @@ struct target {
   enum target_kind kind;
   struct sockaddr_storage addr; /* TARGET_ADDR */
   socklen_t addrlen;
-  char *name;  /* TARGET_NAME: name to resolve; TARGET_ADDR: the name the
-                  address came from (for host->targetname), or NULL */
-  int prefix;  /* TARGET_NAME: /bits after the name, -1 when none */
-  int family;  /* AF_INET or AF_INET6 wanted for a name */
+  char *name; /* TARGET_NAME: name to resolve; TARGET_ADDR: the name the
+                 address came from (for host->targetname), or NULL */
+  int prefix; /* TARGET_NAME: /bits after the name, -1 when none */
+  int family; /* AF_INET or AF_INET6 wanted for a name */
 };
 
 /* af: AF_INET or AF_INET6 (-6). */
@@ -43,14 +43,13 @@ int target_stream_add(struct target_stream *ts, const char *spec, char *err,
 int target_stream_add_file(struct target_stream *ts, const char *path);
 /* Adds an exclusion spec (numeric forms; names are resolved by the caller
  * and added as addresses). Returns 0 or PT_EPARSE with a message. */
-int target_stream_exclude(struct target_stream *ts, const char *spec,
-                          char *err, size_t errlen);
+int target_stream_exclude(struct target_stream *ts, const char *spec, char *err,
+                          size_t errlen);
 int target_stream_exclude_file(struct target_stream *ts, const char *path,
                                char *err, size_t errlen);
 /* Keeps only targets whose position modulo n equals i (--shard i/n,
  * 0-based i). Deterministic, so N shards cover the space exactly once. */
-void target_stream_set_shard(struct target_stream *ts, uint64_t i,
-                             uint64_t n);
+void target_stream_set_shard(struct target_stream *ts, uint64_t i, uint64_t n);
 
 /* Next target in spec order, exclusions and shard applied. Returns 1 with
  * *out filled (free with target_clear), 0 at the end. Bad lines of an -iL

@@ -44,9 +44,13 @@ void *xgrow(void *p, size_t *cap, size_t need, size_t size) {
   return xrealloc(p, c * size);
 }
 
-char *xstrdup(const char *s) { return xmemdup(s, strlen(s)); }
+char *xstrdup(const char *s) {
+  return xmemdup(s, strlen(s));
+}
 
-char *xstrndup(const char *s, size_t n) { return xmemdup(s, strnlen(s, n)); }
+char *xstrndup(const char *s, size_t n) {
+  return xmemdup(s, strnlen(s, n));
+}
 
 void *xmemdup(const void *p, size_t n) {
   char *q = xmalloc(n + 1);

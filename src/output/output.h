@@ -20,10 +20,10 @@
 /* Facts about the whole run that reports print. */
 struct run_info {
   const struct scan_opts *opts;
-  const char *args;        /* the command line as one string */
-  double start_time;       /* epoch seconds */
+  const char *args;             /* the command line as one string */
+  double start_time;            /* epoch seconds */
   const struct portlist *ports; /* what is scanned (scaninfo) */
-  const char *scan_type;   /* "connect", "syn", ... for each proto */
+  const char *scan_type;        /* "connect", "syn", ... for each proto */
 };
 
 /* Closing statistics. */
@@ -31,7 +31,7 @@ struct run_stats {
   double end_time;
   double elapsed;
   unsigned long hosts_up, hosts_down, hosts_total;
-  int interrupted; /* SIGINT or a fatal error stopped the scan */
+  int interrupted;         /* SIGINT or a fatal error stopped the scan */
   const char *exit_reason; /* NULL = "success" */
 };
 
@@ -49,7 +49,7 @@ struct writer_ops {
 struct writer {
   const struct writer_ops *ops;
   FILE *out;
-  int owns_out; /* fclose on free */
+  int owns_out;              /* fclose on free */
   const struct run_info *ri; /* set by begin */
 };
 
