@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Runs one Lua library test (tests/lua/test_*.lua) on the engine.
+#
+# Usage: PORTOLAN=<binary> PORTOLAN_SRCDIR=<source tree> run.sh FILE
+#
+# The test file is an NSE script with a prerule; its action returns
+# "PASS <n>" or "FAIL <details>" (see harness.lua). Each file runs twice:
+# once plainly and once with test.gc (a full collectgarbage() around every
+# case). Loopback services from server.py are started first and their ports
+# passed as test.banner_port, test.echo_port, test.silent_port and
+# test.closed_port. Exit status: 0 only if both passes print PASS.
+# With PORTOLAN=/usr/bin/nmap the same tests run on Nmap (with our nselib
+# first on its path), which is how they were developed.
+set -u
+
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+[ $# -eq 1 ] || die "usage: run.sh TEST.lua"
+file=$1
+[ -f "$file" ] || die "no such test file: $file"
+file=$(cd "$(dirname "$file")" && pwd)/$(basename "$file")
+here=$(cd "$(dirname "$0")" && pwd)
+srcdir=${PORTOLAN_SRCDIR:-$(cd "$here/../.." && pwd)}
+bin=${PORTOLAN:-}
+[ -n "$bin" ] || die "PORTOLAN is not set (path to the portolan binary)"
+[ -x "$bin" ] || die "PORTOLAN binary not found or not executable: $bin"
+name=$(basename "$file" .lua)
+
+workdir=$(mktemp -d) || die "mktemp failed"
+server_pid=
+cleanup() {
+  if [ -n "$server_pid" ]; then
+    kill "$server_pid" 2>/dev/null
+    wait "$server_pid" 2>/dev/null
+  fi
+  rm -rf "$workdir"
+}
+trap cleanup EXIT
+
+mkfifo "$workdir/ports" || die "mkfifo failed"
+python3 "$here/server.py" 600 >"$workdir/ports" &
+server_pid=$!
+ports=
+read -r -t 20 ports <"$workdir/ports" || die "test server did not start"
+args=$(echo "$ports" | sed -E 's/([a-z]+)=([0-9]+)/test.\1_port=\2/g; s/ /,/g')
+
+status=0
+for pass in plain gc; do
+  extra=
+  [ "$pass" = gc ] && extra=",test.gc"
+  out="$workdir/out.$pass"
+  timeout 240 "$bin" -n --datadir "$srcdir" --script "$file" \
+    --script-args "$args$extra" >"$out" 2>"$out.err"
+  rc=$?
+  line=$(grep -E "^\|_? ?$name: " "$out" | head -n 1)
+  result=${line#*"$name: "}
+  case $result in
+  PASS\ *) echo "$name ($pass): $result" ;;
+  *)
+    status=1
+    echo "$name ($pass): ${result:-no result (exit $rc)}" >&2
+    [ -n "$result" ] || { sed -n 1,40p "$out" "$out.err" >&2; }
+    ;;
+  esac
+done
+exit $status
