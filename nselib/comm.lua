@@ -16,8 +16,8 @@
 -- * <code>recv_before</code>: read once before sending anything;
 -- * <code>any_af</code>: resolve a host name in any address family.
 --
--- Functions return <code>true, data</code> or <code>false, message</code>,
--- suitable for <code>nmap.new_try</code>. The message is the socket's
+-- Functions return <code>true, data</code> or a false status (false, or the
+-- socket's nil) and a message, suitable for <code>nmap.new_try</code>. The message is the socket's
 -- error string (e.g. "TIMEOUT", "EOF", "ERROR", "Connection refused"), so
 -- scripts can compare it directly.
 --
@@ -56,7 +56,8 @@ local function connect(host, port, opts)
   local ok, err = sock:connect(host, port, opts.proto)
   if not ok then
     sock:close()
-    return false, err
+    -- The socket's own failure status (nil) passes through, as in Nmap.
+    return ok, err
   end
   sock:set_timeout(request_ms)
   return true, sock
@@ -98,7 +99,7 @@ function exchange(host, port, data, opts)
   opts = opts or {}
   local ok, sock = connect(host, port, opts)
   if not ok then
-    return false, sock
+    return ok, sock
   end
   local sent, err = sock:send(data)
   if not sent then
@@ -147,8 +148,9 @@ end
 --- Connects, optionally reads first (<code>opts.recv_before</code>), sends
 -- <code>data</code> if any and reads the answer. The connection is kept
 -- open on success.
--- @return The socket (false on failure), the answer or an error message, and
---         the data read before sending (with <code>recv_before</code>).
+-- @return The socket (false or nil on failure), the answer or an error
+--         message, and the data read before sending (with
+--         <code>recv_before</code>).
 function opencon(host, port, data, opts)
   opts = opts or {}
   local ok, sock = connect(host, port, opts)
@@ -167,14 +169,17 @@ function opencon(host, port, data, opts)
   end
   if not status then
     sock:close()
-    return false, response, early
+    -- The read's failure status (nil from the socket) stands in for the
+    -- socket, as in Nmap.
+    return status, response, early
   end
   return sock, response, early
 end
 
 --- Like <code>opencon</code>, trying SSL first on likely-SSL ports and
 -- falling back to the other transport (UDP is only tried as plain UDP).
--- @return The socket (false on failure), the answer or an error message, the
+-- @return The socket (false or nil on failure), the answer or an error
+--         message, the
 --         transport that worked ("tcp", "ssl", "udp" or "none"), and the
 --         data read before sending.
 function tryssl(host, port, data, opts)
