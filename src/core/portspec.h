@@ -15,9 +15,14 @@ struct portlist {
   size_t n[PROTO_COUNT];
 };
 
-/* Parses `spec` into `out` (zeroed by the caller or by portlist_free).
+/* Parses `spec` into `out` (zeroed by the caller or by portlist_free; ports
+ * already in `out` are kept, so calls accumulate).
  * `default_protos` is a mask (1 << PROTO_TCP ...) of the protocols that
- * unprefixed ports apply to (the scan types selected). On error returns
+ * unprefixed ports apply to (the scan types selected). Ports with a "T:",
+ * "U:" or "S:" prefix are kept even for a protocol outside the mask: the
+ * caller warns as Nmap does. An empty result is an error ("No ports
+ * specified -- ..."). Names need a loaded services table (lazy). Returns
+ * PT_ENOTFOUND for a name glob that matched nothing. On error returns
  * PT_EPARSE or PT_ERANGE and writes a one-line message naming the bad part
  * into err (e.g. "Error #485: Your port specifications are illegal. Example
  * of proper form: \"-100,200-1024,T:3000-4000,U:60000-\"" followed by the
