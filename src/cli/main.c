@@ -1,7 +1,8 @@
-/* Placeholder entry point until the CLI lands (issue #2). */
-#include <stdio.h>
+/* Entry point: everything lives in cli.c so that it can be tested. */
+#include <stdlib.h>
 
-int main(void) {
-  puts("Portolan " PORTOLAN_VERSION);
-  return 0;
+#include "cli/cli.h"
+
+int main(int argc, char **argv) {
+  exit(cli_main(argc, argv));
 }

@@ -1,0 +1,110 @@
+/* Port list and target stream from the options (see plan.h). */
+#include "run/plan.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/errcode.h"
+#include "core/log.h"
+
+unsigned plan_protos(const struct scan_opts *o) {
+  unsigned m = 0;
+  if (o->scan_types & (SCAN_CONNECT | SCAN_SYN))
+    m |= 1u << PROTO_TCP;
+  if (o->scan_types & SCAN_UDP)
+    m |= 1u << PROTO_UDP;
+  return m != 0 ? m : 1u << PROTO_TCP;
+}
+
+int plan_ports(const struct scan_opts *o, struct portlist *pl, char *err,
+               size_t errlen) {
+  unsigned protos = plan_protos(o);
+  int rc;
+  memset(pl, 0, sizeof *pl);
+  if (o->ports != NULL) {
+    rc = portspec_parse(o->ports, protos, pl, err, errlen);
+    if (rc != 0)
+      return rc;
+  } else {
+    size_t n = o->fast ? 100 : 1000;
+    if (o->top_ports > 0)
+      n = (size_t)o->top_ports;
+    rc = portspec_top(n, protos, pl);
+    if (rc != 0) {
+      snprintf(err, errlen, "Cannot select the top %zu ports: %s", n,
+               pt_strerror(rc));
+      return rc;
+    }
+  }
+  if (o->exclude_ports != NULL) {
+    struct portlist ex;
+    memset(&ex, 0, sizeof ex);
+    rc = portspec_parse(o->exclude_ports, protos, &ex, err, errlen);
+    if (rc != 0) {
+      portlist_free(pl);
+      return rc;
+    }
+    portlist_exclude(pl, &ex);
+    portlist_free(&ex);
+  }
+  if (portlist_total(pl) == 0 && !o->ping_only && !o->list_scan) {
+    snprintf(err, errlen,
+             "No ports to scan: the port options leave no port to scan");
+    portlist_free(pl);
+    return PT_EPARSE;
+  }
+  return 0;
+}
+
+static int apply_shard(const struct scan_opts *o, struct target_stream *ts) {
+  if (o->shard == NULL)
+    return 0;
+  uint64_t i, n;
+  if (sscanf(o->shard, "%" SCNu64 "/%" SCNu64, &i, &n) != 2 || i < 1 || i > n)
+    return PT_EPARSE;
+  /* The option is 1-based for people; the stream counts from 0. */
+  target_stream_set_shard(ts, i - 1, n);
+  return 0;
+}
+
+int plan_targets(const struct scan_opts *o, struct target_stream **out,
+                 char *err, size_t errlen) {
+  struct target_stream *ts = target_stream_new(o->af);
+  char msg[512] = "";
+  int rc = 0;
+  for (size_t i = 0; i < o->exclude.n && rc == 0; i++) {
+    rc = target_stream_exclude(ts, o->exclude.v[i], msg, sizeof msg);
+    if (rc != 0)
+      snprintf(err, errlen, "Bad --exclude spec \"%s\": %s", o->exclude.v[i],
+               msg);
+  }
+  if (rc == 0 && o->exclude_file != NULL) {
+    rc = target_stream_exclude_file(ts, o->exclude_file, msg, sizeof msg);
+    if (rc != 0)
+      snprintf(err, errlen, "Failed to read exclude file %s: %s",
+               o->exclude_file, msg[0] ? msg : pt_strerror(rc));
+  }
+  if (rc == 0 && o->input_file != NULL) {
+    rc = target_stream_add_file(ts, o->input_file);
+    if (rc != 0)
+      snprintf(err, errlen, "Failed to open input file %s for reading: %s",
+               o->input_file, pt_strerror(rc));
+  }
+  if (rc == 0 && apply_shard(o, ts) != 0) {
+    snprintf(err, errlen, "Bogus --shard argument \"%s\"", o->shard);
+    rc = PT_EPARSE;
+  }
+  if (rc != 0) {
+    target_stream_free(ts);
+    return rc;
+  }
+  for (size_t i = 0; i < o->targets.n; i++) {
+    msg[0] = '\0';
+    if (target_stream_add(ts, o->targets.v[i], msg, sizeof msg) != 0)
+      log_error("%s", msg[0] ? msg : "Failed to parse a target spec");
+  }
+  *out = ts;
+  return 0;
+}

@@ -1,0 +1,32 @@
+/* Forward and reverse name lookups for the pipeline, asynchronous on the
+ * main loop. Callbacks run later on the loop, except when a lookup cannot
+ * even start: then the callback runs from inside the call. The number of
+ * lookups in flight is bounded by the caller (host groups count pending
+ * lookups).
+ *
+ * Backend: libuv's getaddrinfo/getnameinfo on its thread pool.
+ * TODO(#2): switch to src/net/dns (c-ares, --dns-servers) when it lands. */
+#ifndef PORTOLAN_RUN_RESOLVE_H
+#define PORTOLAN_RUN_RESOLVE_H
+
+#include <sys/socket.h>
+#include <uv.h>
+
+struct resolver;
+
+/* status 0: addr is the first address of the wanted family. */
+typedef void (*resolve_fwd_fn)(int status, const struct sockaddr *addr,
+                               socklen_t len, void *ud);
+/* status 0: name is the PTR name (borrowed for the call). */
+typedef void (*resolve_rev_fn)(int status, const char *name, void *ud);
+
+struct resolver *resolver_new(uv_loop_t *loop, const char *servers);
+void resolver_forward(struct resolver *r, const char *name, int family,
+                      resolve_fwd_fn cb, void *ud);
+void resolver_reverse(struct resolver *r, const struct sockaddr *sa,
+                      resolve_rev_fn cb, void *ud);
+/* Lookups still pending: their callbacks fire with UV_ECANCELED or their
+ * result; the resolver is freed after the last one. */
+void resolver_free(struct resolver *r);
+
+#endif

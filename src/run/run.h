@@ -1,0 +1,31 @@
+/* The pipeline (DESIGN.md "Data flow"): streams targets through name
+ * resolution, host discovery, the port scan and the script engine to the
+ * report writers, a bounded number of hosts at a time.
+ *
+ * Output order: each host is written as soon as it is finished (its
+ * scripts done), not in target order; with one host in flight at a time
+ * (--max-hostgroup 1) the order is the target order. */
+#ifndef PORTOLAN_RUN_RUN_H
+#define PORTOLAN_RUN_RUN_H
+
+#include "core/options.h"
+
+/* Exit statuses the pipeline returns (the CLI exits with them). */
+enum {
+  RUN_OK = 0,
+  RUN_ERROR = 1,        /* set-up error, already reported on stderr */
+  RUN_INTERRUPTED = 130 /* SIGINT: finished hosts and closing tags written */
+};
+
+/* Runs the whole scan described by o; cmdline is the command line as one
+ * string for the reports. Diagnostics go to stderr, reports to the
+ * writers. The data path, log levels and services table are set up by the
+ * caller. Returns one of the statuses above. */
+int run_scan(const struct scan_opts *o, const char *cmdline);
+
+/* Host group size: how many hosts (and pending name lookups) are in flight
+ * at most, from --min/max-hostgroup or a default that depends on the
+ * number of ports per host (fewer ports, more hosts at once). */
+unsigned run_group_size(const struct scan_opts *o, size_t ports_per_host);
+
+#endif
