@@ -1,0 +1,557 @@
+/* TCP connect scan (-sT): the main-loop half. It decides what to probe and
+ * when (congestion windows, RTT-based timeouts, retransmissions, rate and
+ * delay limits, the fd budget) and records answers in the host model; the
+ * connects themselves run on worker threads (probe_pool.c).
+ *
+ * Retransmission follows Nmap's rule: a port is retried while its try
+ * number is below the host's allowed try number, max(1, highest try that
+ * ever got an answer + 1), capped by --max-retries. A port that reached the
+ * cap while other probes to its host are still out waits on a bench: if one
+ * of them is answered at a higher try, benched ports are retried too;
+ * otherwise they end filtered (no-response). An answer to a retransmission
+ * is the congestion signal that halves the windows; a port that never
+ * answers is not one (it is just filtered).
+ *
+ * Invariants: everything here runs on the main loop thread. A struct chost
+ * outlives its host's done callback until its last probe returns (so a
+ * late result never touches a freed struct host). cs->inflight counts
+ * probes held by workers; it never exceeds cs->fd_cap except transiently
+ * after the cap is lowered on EMFILE. */
+#include "scan/scan.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "core/log.h"
+#include "core/timing.h"
+#include "core/xalloc.h"
+#include "net/fdlimit.h"
+#include "scan/connect_int.h"
+#include "scan/probe_pool.h"
+
+#define TICK_MS 10
+#define BACKOFF_US 20000 /* pause after EMFILE/EADDRNOTAVAIL */
+#define INITIAL_CWND 10
+
+struct chost {
+  struct connect_scan *cs;
+  struct host *h;
+  const uint16_t *ports;
+  size_t nports, next; /* next: first port never sent */
+  size_t remaining;    /* ports not yet classified */
+  struct probe *retry_head, *retry_tail;
+  struct probe *bench;
+  unsigned inflight;
+  int max_ok_tryno;
+  struct rtt_est rtt;
+  struct cwnd cw;
+  int64_t start_us, next_send_us;
+  int done, queued;
+  struct chost *all_prev, *all_next; /* every chost not yet freed */
+  struct chost *rnext;               /* ready queue */
+};
+
+struct connect_scan {
+  uv_loop_t *loop;
+  struct timing_params tp;
+  scan_host_done_fn done;
+  void *ud;
+  struct probe_pool *pool;
+  uv_timer_t timer;
+  int timer_on;
+
+  struct chost *all;                /* list of every live chost */
+  struct chost *ready, *ready_tail; /* hosts with something to send */
+  size_t pending;                   /* hosts added, done not fired */
+
+  unsigned inflight, fd_cap, fd_budget;
+  struct cwnd gcw;
+  struct rtt_est grtt;
+  struct ratelimit rl;
+  int64_t start_us, backoff_until;
+  uint64_t sent_total;
+  struct probe *free_probes;
+
+  int first_answer; /* discovery: a host is done at its first answer */
+  int stopped, busy, free_pending;
+};
+
+static void pump(struct connect_scan *cs);
+static void really_free(struct connect_scan *cs);
+
+static double epoch_now(void) {
+  struct timeval tv;
+  gettimeofday(&tv, NULL);
+  return (double)tv.tv_sec + tv.tv_usec / 1e6;
+}
+
+static struct probe *probe_get(struct connect_scan *cs) {
+  struct probe *p = cs->free_probes;
+  if (p != NULL)
+    cs->free_probes = p->next;
+  else
+    p = xmalloc(sizeof *p);
+  memset(p, 0, sizeof *p);
+  return p;
+}
+
+static void probe_put(struct connect_scan *cs, struct probe *p) {
+  p->next = cs->free_probes;
+  cs->free_probes = p;
+}
+
+static void free_list(struct connect_scan *cs, struct probe *list) {
+  while (list) {
+    struct probe *p = list;
+    list = p->next;
+    probe_put(cs, p);
+  }
+}
+
+static int has_work(const struct chost *ch) {
+  return !ch->done && (ch->retry_head != NULL || ch->next < ch->nports);
+}
+
+static void ready_push(struct connect_scan *cs, struct chost *ch) {
+  if (ch->queued || !has_work(ch))
+    return;
+  ch->queued = 1;
+  ch->rnext = NULL;
+  if (cs->ready == NULL)
+    cs->ready = ch;
+  else
+    cs->ready_tail->rnext = ch;
+  cs->ready_tail = ch;
+}
+
+static struct chost *ready_pop(struct connect_scan *cs) {
+  struct chost *ch = cs->ready;
+  if (ch != NULL) {
+    cs->ready = ch->rnext;
+    if (cs->ready == NULL)
+      cs->ready_tail = NULL;
+    ch->queued = 0;
+  }
+  return ch;
+}
+
+static void chost_unlink_free(struct connect_scan *cs, struct chost *ch) {
+  if (ch->all_prev)
+    ch->all_prev->all_next = ch->all_next;
+  else
+    cs->all = ch->all_next;
+  if (ch->all_next)
+    ch->all_next->all_prev = ch->all_prev;
+  free_list(cs, ch->retry_head);
+  free_list(cs, ch->bench);
+  free(ch);
+}
+
+/* Fires the host's done callback once; the chost itself lives on until its
+ * last probe comes back. */
+static void complete(struct connect_scan *cs, struct chost *ch) {
+  if (ch->done)
+    return;
+  ch->done = 1;
+  free_list(cs, ch->retry_head);
+  ch->retry_head = ch->retry_tail = NULL;
+  free_list(cs, ch->bench);
+  ch->bench = NULL;
+  struct host *h = ch->h;
+  const struct rtt_est *r = ch->rtt.srtt_us >= 0 ? &ch->rtt : &cs->grtt;
+  if (r->srtt_us >= 0) {
+    h->srtt_us = r->srtt_us;
+    h->rttvar_us = r->rttvar_us;
+  }
+  h->timeout_us = r->timeout_us;
+  h->end_time = epoch_now();
+  cs->pending--;
+  /* Queued hosts are skipped by the pump once done; only unlink here if
+   * nothing can still reference the chost. */
+  if (ch->inflight == 0 && !ch->queued)
+    chost_unlink_free(cs, ch);
+  if (cs->free_pending)
+    return; /* freed from an earlier callback: the caller is gone */
+  cs->busy++;
+  cs->done(h, cs->ud);
+  cs->busy--;
+}
+
+static int64_t probe_timeout(const struct connect_scan *cs,
+                             const struct chost *ch) {
+  if (ch->rtt.srtt_us >= 0)
+    return ch->rtt.timeout_us;
+  return cs->grtt.timeout_us;
+}
+
+static void send_probe(struct connect_scan *cs, struct chost *ch, int64_t now) {
+  struct probe *p = ch->retry_head;
+  if (p != NULL) {
+    ch->retry_head = p->next;
+    if (ch->retry_head == NULL)
+      ch->retry_tail = NULL;
+  } else {
+    p = probe_get(cs);
+    p->owner = ch;
+    p->port = ch->ports[ch->next++];
+    memcpy(&p->addr, &ch->h->addr,
+           ch->h->addrlen < sizeof p->addr ? ch->h->addrlen : sizeof p->addr);
+    p->addrlen = ch->h->addrlen;
+    if (ch->h->family == AF_INET6)
+      p->addr.in6.sin6_port = htons(p->port);
+    else
+      p->addr.in.sin_port = htons(p->port);
+  }
+  p->result = PR_PENDING;
+  p->timeout_us = probe_timeout(cs, ch);
+  ch->inflight++;
+  cs->inflight++;
+  cs->sent_total++;
+  ch->next_send_us = now + cs->tp.scan_delay_us;
+  probe_pool_queue(cs->pool, p);
+}
+
+/* True when --min-rate demands more than the windows allow. */
+static int behind_min_rate(const struct connect_scan *cs, int64_t now) {
+  if (cs->tp.min_rate <= 0)
+    return 0;
+  double elapsed = (double)(now - cs->start_us) / 1e6;
+  return (double)cs->sent_total < cs->tp.min_rate * elapsed;
+}
+
+static void pump(struct connect_scan *cs) {
+  if (cs->stopped || cs->free_pending)
+    return;
+  int64_t now = probe_now_us();
+  if (now < cs->backoff_until)
+    return;
+  int force = behind_min_rate(cs, now);
+  unsigned limit = cs->fd_cap;
+  if (!force && cwnd_allowed(&cs->gcw) < limit)
+    limit = cwnd_allowed(&cs->gcw);
+  /* Hosts held back by their scan delay are re-queued at the end, so one
+   * pass never spins on them. */
+  struct chost *held = NULL, *held_tail = NULL;
+  while (cs->inflight < limit) {
+    struct chost *ch = ready_pop(cs);
+    if (ch == NULL)
+      break;
+    if (ch->done) {
+      if (ch->inflight == 0)
+        chost_unlink_free(cs, ch);
+      continue;
+    }
+    if (!force && ch->inflight >= cwnd_allowed(&ch->cw))
+      continue; /* re-queued when one of its probes comes back */
+    if (cs->tp.scan_delay_us > 0 && now < ch->next_send_us) {
+      ch->queued = 1; /* waits for a later tick */
+      ch->rnext = NULL;
+      if (held == NULL)
+        held = ch;
+      else
+        held_tail->rnext = ch;
+      held_tail = ch;
+      continue;
+    }
+    if (!ratelimit_take(&cs->rl, now)) {
+      ready_push(cs, ch);
+      break;
+    }
+    send_probe(cs, ch, now);
+    ready_push(cs, ch);
+  }
+  if (held != NULL) {
+    if (cs->ready == NULL)
+      cs->ready = held;
+    else
+      cs->ready_tail->rnext = held;
+    cs->ready_tail = held_tail;
+  }
+  probe_pool_flush(cs->pool);
+}
+
+static void set_port(struct chost *ch, const struct probe *p,
+                     enum port_state st, enum reason r) {
+  host_port_set(ch->h, PROTO_TCP, p->port, st, r, 0);
+  ch->remaining--;
+}
+
+/* Ports on the bench end filtered once nothing can revive them. */
+static void maybe_dismiss_bench(struct connect_scan *cs, struct chost *ch) {
+  if (ch->bench == NULL || ch->inflight > 0 || has_work(ch))
+    return;
+  while (ch->bench) {
+    struct probe *p = ch->bench;
+    ch->bench = p->next;
+    set_port(ch, p, PS_FILTERED, RSN_NO_RESPONSE);
+    probe_put(cs, p);
+  }
+}
+
+static void retry_push(struct chost *ch, struct probe *p, int front) {
+  if (front) {
+    p->next = ch->retry_head;
+    ch->retry_head = p;
+    if (ch->retry_tail == NULL)
+      ch->retry_tail = p;
+    return;
+  }
+  p->next = NULL;
+  if (ch->retry_head == NULL)
+    ch->retry_head = p;
+  else
+    ch->retry_tail->next = p;
+  ch->retry_tail = p;
+}
+
+static void on_answer(struct connect_scan *cs, struct chost *ch,
+                      struct probe *p, int64_t now) {
+  rtt_update(&ch->rtt, p->rtt_us, &cs->tp);
+  rtt_update(&cs->grtt, p->rtt_us, &cs->tp);
+  if (p->tryno > 0) {
+    /* The earlier try went unanswered while this one got through. */
+    cwnd_on_drop(&ch->cw, ch->inflight + 1, p->sent_us, now);
+    cwnd_on_drop(&cs->gcw, cs->inflight + 1, p->sent_us, now);
+  } else {
+    cwnd_on_answer(&ch->cw);
+    cwnd_on_answer(&cs->gcw);
+  }
+  if (p->tryno > ch->max_ok_tryno) {
+    ch->max_ok_tryno = p->tryno;
+    while (ch->bench) {
+      struct probe *b = ch->bench;
+      ch->bench = b->next;
+      b->tryno++;
+      retry_push(ch, b, 0);
+    }
+  }
+  enum port_state st = p->result == PR_OPEN     ? PS_OPEN
+                       : p->result == PR_CLOSED ? PS_CLOSED
+                                                : PS_FILTERED;
+  set_port(ch, p, st, (enum reason)p->reason);
+  probe_put(cs, p);
+  if (cs->first_answer && st != PS_FILTERED)
+    ch->remaining = 0;
+}
+
+static void on_timeout(struct connect_scan *cs, struct chost *ch,
+                       struct probe *p) {
+  int maxr = cs->tp.max_retries;
+  int allowed = ch->max_ok_tryno + 1 > 1 ? ch->max_ok_tryno + 1 : 1;
+  if (allowed > maxr)
+    allowed = maxr;
+  if (p->tryno < allowed) {
+    p->tryno++;
+    retry_push(ch, p, 0);
+  } else if (p->tryno < maxr) {
+    p->next = ch->bench;
+    ch->bench = p;
+  } else {
+    set_port(ch, p, PS_FILTERED, RSN_NO_RESPONSE);
+    probe_put(cs, p);
+  }
+}
+
+static void on_results(struct probe *list, void *ud) {
+  struct connect_scan *cs = ud;
+  int64_t now = probe_now_us();
+  cs->busy++;
+  while (list) {
+    struct probe *p = list;
+    list = p->next;
+    struct chost *ch = p->owner;
+    ch->inflight--;
+    cs->inflight--;
+    if (ch->done || p->result == PR_CANCELED) {
+      probe_put(cs, p);
+      if (ch->done && ch->inflight == 0 && !ch->queued)
+        chost_unlink_free(cs, ch);
+      continue;
+    }
+    switch (p->result) {
+    case PR_AGAIN: {
+      /* Out of descriptors or ephemeral ports: hold fewer sockets and
+       * pause briefly; the probe keeps its try number. */
+      unsigned cap = cs->inflight * 3 / 4;
+      cs->fd_cap = cap < 8 ? 8 : cap;
+      cs->backoff_until = now + BACKOFF_US;
+      retry_push(ch, p, 1);
+      break;
+    }
+    case PR_TIMEOUT:
+      on_timeout(cs, ch, p);
+      break;
+    default:
+      on_answer(cs, ch, p, now);
+      break;
+    }
+    maybe_dismiss_bench(cs, ch);
+    if (ch->remaining == 0)
+      complete(cs, ch);
+    else
+      ready_push(cs, ch);
+  }
+  cs->busy--;
+  if (cs->free_pending && cs->busy == 0) {
+    really_free(cs);
+    return;
+  }
+  pump(cs);
+}
+
+static void on_tick(uv_timer_t *t) {
+  struct connect_scan *cs = t->data;
+  int64_t now = probe_now_us();
+  cs->busy++;
+  if (cs->tp.host_timeout_us > 0) {
+    struct chost *ch = cs->all;
+    while (ch) {
+      struct chost *nx = ch->all_next; /* complete may free ch */
+      if (!ch->done && now - ch->start_us >= cs->tp.host_timeout_us) {
+        ch->h->timed_out = 1;
+        complete(cs, ch);
+      }
+      ch = nx;
+    }
+  }
+  /* Slowly give back descriptors taken away by an EMFILE back-off. */
+  if (cs->fd_cap < cs->fd_budget && now >= cs->backoff_until)
+    cs->fd_cap += (cs->fd_budget - cs->fd_cap + 7) / 8;
+  cs->busy--;
+  if (cs->free_pending && cs->busy == 0) {
+    really_free(cs);
+    return;
+  }
+  if (cs->pending == 0 || cs->stopped) {
+    uv_timer_stop(&cs->timer);
+    cs->timer_on = 0;
+    return;
+  }
+  pump(cs);
+}
+
+static unsigned default_workers(void) {
+  unsigned n = uv_available_parallelism();
+  const char *env = getenv("PORTOLAN_SCAN_THREADS");
+  if (env != NULL && atoi(env) > 0)
+    n = (unsigned)atoi(env);
+  return n < 1 ? 1 : n > 8 ? 8 : n;
+}
+
+struct connect_scan *connect_scan_new(uv_loop_t *loop,
+                                      const struct scan_opts *o,
+                                      scan_host_done_fn done, void *ud) {
+  struct connect_scan *cs = xcalloc(1, sizeof *cs);
+  cs->loop = loop;
+  cs->done = done;
+  cs->ud = ud;
+  if (timing_params_init(&cs->tp, o) != 0) {
+    struct scan_opts def;
+    opts_init(&def);
+    log_warn("invalid timing options; using -T3 defaults");
+    timing_params_init(&cs->tp, &def);
+  }
+  long budget = fdlimit_socket_budget();
+  cs->fd_budget = budget > 65536 ? 65536 : (unsigned)budget;
+  if (cs->tp.max_parallelism > 0 &&
+      (unsigned)cs->tp.max_parallelism < cs->fd_budget)
+    cs->fd_budget = (unsigned)cs->tp.max_parallelism;
+  cs->fd_cap = cs->fd_budget;
+  cwnd_init(&cs->gcw, INITIAL_CWND, cs->tp.min_parallelism,
+            cs->tp.max_parallelism > 0 ? (double)cs->tp.max_parallelism
+                                       : (double)cs->fd_budget);
+  rtt_init(&cs->grtt, &cs->tp);
+  cs->start_us = probe_now_us();
+  ratelimit_init(&cs->rl, cs->tp.max_rate, cs->start_us);
+  cs->pool = probe_pool_new(loop, default_workers(), on_results, cs);
+  uv_timer_init(loop, &cs->timer);
+  cs->timer.data = cs;
+  return cs;
+}
+
+void connect_scan_set_first_answer(struct connect_scan *cs, int on) {
+  cs->first_answer = on;
+}
+
+void connect_scan_add(struct connect_scan *cs, struct host *h,
+                      const struct portlist *pl) {
+  struct chost *ch = xcalloc(1, sizeof *ch);
+  ch->cs = cs;
+  ch->h = h;
+  ch->ports = pl->ports[PROTO_TCP];
+  ch->nports = pl->n[PROTO_TCP];
+  ch->remaining = ch->nports;
+  ch->start_us = probe_now_us();
+  rtt_init(&ch->rtt, &cs->tp);
+  cwnd_init(&ch->cw, INITIAL_CWND, cs->tp.min_parallelism,
+            cs->tp.max_parallelism > 0 ? (double)cs->tp.max_parallelism
+                                       : (double)cs->fd_budget);
+  if (h->start_time == 0)
+    h->start_time = epoch_now();
+  ch->all_next = cs->all;
+  if (cs->all)
+    cs->all->all_prev = ch;
+  cs->all = ch;
+  cs->pending++;
+  if (ch->nports == 0 || cs->stopped) {
+    complete(cs, ch);
+    return;
+  }
+  ready_push(cs, ch);
+  if (!cs->timer_on) {
+    uv_timer_start(&cs->timer, on_tick, TICK_MS, TICK_MS);
+    cs->timer_on = 1;
+  }
+  pump(cs);
+}
+
+size_t connect_scan_pending(const struct connect_scan *cs) {
+  return cs->pending;
+}
+
+void connect_scan_stop(struct connect_scan *cs) {
+  if (cs->stopped)
+    return;
+  cs->stopped = 1;
+  cs->busy++;
+  struct chost *ch = cs->all;
+  while (ch) {
+    struct chost *nx = ch->all_next;
+    complete(cs, ch);
+    ch = nx;
+  }
+  cs->busy--;
+}
+
+static void timer_closed(uv_handle_t *hd) {
+  struct connect_scan *cs = hd->data;
+  free(cs);
+}
+
+static void drop_probe(struct probe *p) {
+  free(p);
+}
+
+static void really_free(struct connect_scan *cs) {
+  probe_pool_free(cs->pool, drop_probe);
+  while (cs->all)
+    chost_unlink_free(cs, cs->all);
+  while (cs->free_probes) {
+    struct probe *p = cs->free_probes;
+    cs->free_probes = p->next;
+    free(p);
+  }
+  uv_timer_stop(&cs->timer);
+  uv_close((uv_handle_t *)&cs->timer, timer_closed);
+}
+
+void connect_scan_free(struct connect_scan *cs) {
+  if (cs == NULL)
+    return;
+  if (cs->busy > 0) {
+    cs->free_pending = 1;
+    return;
+  }
+  really_free(cs);
+}
