@@ -179,9 +179,8 @@ end
 --- Like <code>opencon</code>, trying SSL first on likely-SSL ports and
 -- falling back to the other transport (UDP is only tried as plain UDP).
 -- @return The socket (false or nil on failure), the answer or an error
---         message, the
---         transport that worked ("tcp", "ssl", "udp" or "none"), and the
---         data read before sending.
+--         message, the transport that worked ("tcp", "ssl", "udp" or
+--         "none"), and the data read before sending.
 function tryssl(host, port, data, opts)
   opts = opts or {}
   if not data and not opts.recv_before then

@@ -1,0 +1,89 @@
+local nmap = require "nmap"
+local stdnse = require "stdnse"
+local string = require "string"
+
+description = [[
+Finds the owner of an open TCP port by asking the target's identification
+(auth/identd, RFC 1413) service on TCP port 113, which must be open too.
+
+Identd is meant to name the owner of a connection that the target makes
+outwards, but many servers also answer for listening services. The script
+opens one connection to the port of interest and another to port 113, then
+asks about the first: "<service port>, <our local port>". A USERID reply
+names the owner; an ERROR reply produces no output.
+]]
+
+---
+-- @usage
+-- portolan -sT -p 113,21,22 --script auth-owners <target>
+--
+-- @output
+-- 21/tcp   open  ftp
+-- |_auth-owners: nobody
+-- 22/tcp   open  ssh
+-- |_auth-owners: root
+-- 113/tcp  open  ident
+-- |_auth-owners: oidentd
+
+author = "Portolan"
+license = "Same as Portolan"
+categories = {"default", "safe"}
+
+-- Run on an open TCP port when the host's auth port was scanned and found
+-- open (get_port_state is nil for a port that was not scanned).
+portrule = function(host, port)
+  local auth = nmap.get_port_state(host, {number = 113, protocol = "tcp"})
+  return auth ~= nil
+    and auth.state == "open"
+    and port.protocol == "tcp"
+    and port.state == "open"
+end
+
+-- Extracts the user id from one RFC 1413 reply line:
+--   <server port> , <client port> : USERID : <os> [, <charset>] : <user id>
+-- The user id is everything after the third colon (it may contain colons).
+-- Returns nil for ERROR replies and anything malformed.
+local function parse_reply(line)
+  local kind, rest = string.match(line,
+    "^%s*%d+%s*,%s*%d+%s*:%s*([%u%-]+)%s*:(.*)$")
+  if kind ~= "USERID" then
+    return nil
+  end
+  local owner = string.match(rest, "^[^:]*:%s*(.-)%s*$")
+  if owner == nil or owner == "" then
+    return nil
+  end
+  return owner
+end
+
+action = function(host, port)
+  local ident = nmap.new_socket()
+  local service = nmap.new_socket()
+  local timeout = stdnse.get_timeout(host, 5000)
+  ident:set_timeout(timeout)
+  service:set_timeout(timeout)
+
+  -- Any failure closes both connections and ends the script quietly.
+  local try = nmap.new_try(function()
+    ident:close()
+    service:close()
+  end)
+
+  try(ident:connect(host, 113))
+  try(service:connect(host, port))
+
+  -- The query needs our end of the service connection.
+  local _, local_port = try(service:get_info())
+  try(ident:send(string.format("%d, %d\r\n", port.number, local_port)))
+  local reply = try(ident:receive_lines(1))
+
+  ident:close()
+  service:close()
+
+  local owner = parse_reply(string.match(reply, "^[^\r\n]*"))
+  if owner == nil then
+    stdnse.debug1("no owner for port %d: %s", port.number,
+      string.match(reply, "^[^\r\n]*"))
+  end
+  return owner
+end
