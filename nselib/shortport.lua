@@ -215,8 +215,10 @@ function ssl(host, port)
   mutex "lock"
   local verdict = cache[key]
   if verdict == nil then
-    verdict = probe_tls(host, port) or false
-    cache[key] = verdict
+    -- An undecided probe answers nil this time (as Nmap does) and false
+    -- from the cache afterwards.
+    verdict = probe_tls(host, port)
+    cache[key] = verdict or false
   end
   mutex "done"
   return verdict

@@ -7,8 +7,8 @@
 # "PASS <n>" or "FAIL <details>" (see harness.lua). Each file runs twice:
 # once plainly and once with test.gc (a full collectgarbage() around every
 # case). Loopback services from server.py are started first and their ports
-# passed as test.banner_port, test.echo_port, test.silent_port and
-# test.closed_port. Exit status: 0 only if both passes print PASS.
+# passed as test.banner_port, test.echo_port, test.silent_port,
+# test.tls_port and test.closed_port. Exit status: 0 only if both passes print PASS.
 # With PORTOLAN=/usr/bin/nmap the same tests run on Nmap (with our nselib
 # first on its path), which is how they were developed.
 set -u
@@ -37,8 +37,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# A throw-away self-signed certificate for the TLS service.
+openssl req -x509 -newkey rsa:2048 -nodes -subj /CN=localhost -days 1 \
+  -keyout "$workdir/key.pem" -out "$workdir/cert.pem" >/dev/null 2>&1 ||
+  die "openssl could not make a test certificate"
 mkfifo "$workdir/ports" || die "mkfifo failed"
-python3 "$here/server.py" 600 >"$workdir/ports" &
+python3 "$here/server.py" 600 "$workdir/cert.pem" "$workdir/key.pem" \
+  >"$workdir/ports" &
 server_pid=$!
 ports=
 read -r -t 20 ports <"$workdir/ports" || die "test server did not start"

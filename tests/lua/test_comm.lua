@@ -97,6 +97,21 @@ local cases = {
     H.ok(err ~= nil, "message")
     H.eq(best, "none", "none worked")
   end},
+  {"tryssl falls back to SSL", function()
+    local sock, resp, best = comm.tryssl(HOST, port("tls"), nil,
+      {recv_before = true, timeout = 1000})
+    H.ok(sock, "socket")
+    H.eq(resp, "220 portolan tls banner\r\n", "banner over TLS")
+    H.eq(best, "ssl", "ssl worked")
+    sock:close()
+  end},
+  {"get_banner tries SSL first on an ssl tunnel", function()
+    local p = port("tls")
+    p.version = {service_tunnel = "ssl"}
+    local ok, banner = comm.get_banner(HOST, p, {timeout = 2000})
+    H.eq(ok, true, "status")
+    H.eq(banner, "220 portolan tls banner\r\n", "banner")
+  end},
   {"make_buffer on a real socket", function()
     local sock = nmap.new_socket()
     sock:set_timeout(3000)

@@ -1,5 +1,6 @@
 -- Tests for nselib/shortport.lua (rules on hand-made port tables).
 local shortport = require "shortport"
+local stdnse = require "stdnse"
 local H = dofile(SCRIPT_PATH:match("^(.*)/[^/]*$") .. "/harness.lua")
 
 description = "Unit tests for shortport."
@@ -67,6 +68,22 @@ local cases = {
     -- Confident version data: no probe even with a host.
     H.eq(shortport.ssl({ip = "127.0.0.1", registry = {}},
       P(80, "http", "tcp", "open", {name_confidence = 10})), false, "confident")
+  end},
+  {"ssl probes weakly identified ports once", function()
+    local host = {ip = "127.0.0.1", registry = {}}
+    local function weak(kind)
+      local n = tonumber(stdnse.get_script_args("test." .. kind .. "_port"))
+      return P(n, "unknown", "tcp", "open", {name_confidence = 3})
+    end
+    local tls, plain, echo = weak("tls"), weak("banner"), weak("echo")
+    H.eq(shortport.ssl(host, tls), true, "TLS server detected")
+    H.eq(host.registry.ssl[tls.number .. "tcp"], true, "verdict cached")
+    H.eq(shortport.ssl(host, plain), false, "banner service is not TLS")
+    H.eq(shortport.ssl(host, echo), nil, "echoed hello is undecided")
+    H.eq(host.registry.ssl[echo.number .. "tcp"], false, "false cached")
+    H.eq(shortport.ssl(host, echo), false, "then false from the cache")
+    host.registry.ssl[tls.number .. "tcp"] = false
+    H.eq(shortport.ssl(host, tls), false, "cache is used")
   end},
   {"version_port_or_service", function()
     local r = shortport.version_port_or_service(22, "ssh")
