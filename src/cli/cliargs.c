@@ -726,7 +726,9 @@ static int check_combinations(struct scan_opts *o, struct cliargs *ca) {
     strlist_add(&ca->warnings,
                 "SYN scan (-sS) is not supported yet; using a connect scan "
                 "(-sT) instead.");
-  if (o->version_detect)
+  /* -A already said what -sV does not do. */
+  int said_a = ca->warnings.n > 0 && strncmp(ca->warnings.v[0], "-A:", 3) == 0;
+  if (o->version_detect && !said_a)
     strlist_add(&ca->warnings,
                 "Service version probes (-sV) are not supported yet; only "
                 "version-category scripts and table service names apply.");
