@@ -40,8 +40,14 @@ int sched_thread_alive(const struct nse_thread *t);
 
 /* Yields the running coroutine to the scheduler; when resumed, k(L, status,
  * ctx) runs. Must be used as `return sched_yield(L, ctx, k);`. Raises if L
- * is not inside a script thread. */
-int sched_yield(lua_State *L, lua_KContext ctx, lua_KFunction k);
+ * is not inside a script thread.
+ * libc's <sched.h> (pulled in by uv.h) owns the name sched_yield(void), so
+ * the function is sched_yield_lua and the documented three-argument name
+ * is a macro; <sched.h> is included first so its declaration is never
+ * seen after the macro. */
+#include <sched.h>
+int sched_yield_lua(lua_State *L, lua_KContext ctx, lua_KFunction k);
+#define sched_yield(L, ctx, k) sched_yield_lua(L, ctx, k)
 
 /* Marks t ready to resume. Safe from libuv callbacks: touches no Lua.
  * No-op when t has ended. */

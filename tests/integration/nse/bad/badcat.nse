@@ -1,0 +1,3 @@
+categories = "safe"
+prerule = function() end
+action = function() end

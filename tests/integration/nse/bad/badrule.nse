@@ -1,0 +1,2 @@
+prerule = "yes"
+action = function() end

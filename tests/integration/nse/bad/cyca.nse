@@ -1,0 +1,4 @@
+categories = {"safe"}
+dependencies = {"cycb"}
+prerule = function() return true end
+action = function() end

@@ -1,0 +1,4 @@
+categories = {"safe"}
+dependencies = {"cyca"}
+prerule = function() return true end
+action = function() end

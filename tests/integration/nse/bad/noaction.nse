@@ -1,0 +1,2 @@
+categories = {"safe"}
+prerule = function() return true end

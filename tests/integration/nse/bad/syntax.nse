@@ -1,0 +1,2 @@
+action = function()
+  return 1

@@ -1,0 +1,3 @@
+categories = {"safe"}
+prerule = function() return true end
+action = function() nmap.registry.depa = "seen"; return "a" end

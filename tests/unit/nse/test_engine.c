@@ -1,0 +1,245 @@
+/* Drives the engine (engine.h) directly on a libuv loop: pre-scan scripts
+ * from tests/integration/nse/, output conversion, errors, scheduling
+ * (workers, mutex, condvar, nested coroutines with sleep), runlevels,
+ * validation errors and script-args. No network. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <uv.h>
+
+#include "core/datapath.h"
+#include "core/log.h"
+#include "core/options.h"
+#include "core/xalloc.h"
+#include "nse/engine.h"
+
+static char srcdir[4096];
+
+struct run {
+  struct script_results res;
+  int done;
+  int rc;
+  char *err;
+};
+
+static void on_done(void *ud) {
+  ((struct run *)ud)->done++;
+}
+
+/* Runs the pre-scan for --script spec (relative to the probe directory)
+ * with optional --script-args. */
+static void run_pre(struct run *r, const char *spec, const char *args,
+                    int64_t timeout_ms) {
+  memset(r, 0, sizeof *r);
+  struct scan_opts o;
+  opts_init(&o);
+  o.script_scan = 1;
+  if (spec[0] == '/')
+    o.script_spec = xstrdup(spec);
+  else
+    o.script_spec = xasprintf("%s/tests/integration/nse/%s", srcdir, spec);
+  /* A comma list: prefix each element. */
+  if (spec[0] != '/' && strchr(spec, ',')) {
+    free(o.script_spec);
+    char *copy = xstrdup(spec), *save = NULL, *out = xstrdup("");
+    for (char *tok = strtok_r(copy, ",", &save); tok;
+         tok = strtok_r(NULL, ",", &save)) {
+      char *n = xasprintf("%s%s%s/tests/integration/nse/%s", out,
+                          *out ? "," : "", srcdir, tok);
+      free(out);
+      out = n;
+    }
+    free(copy);
+    o.script_spec = out;
+  }
+  if (args)
+    o.script_args = xstrdup(args);
+  o.script_timeout_ms = timeout_ms;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct nse_engine *e = NULL;
+  r->rc = nse_engine_new(&e, &loop, &o, &r->err);
+  if (r->rc == 0) {
+    nse_engine_prescan(e, &r->res, on_done, r);
+    for (int i = 0; i < 2000 && !r->done; i++)
+      uv_run(&loop, UV_RUN_ONCE);
+    assert_int_equal(r->done, 1);
+  }
+  nse_engine_free(e);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  opts_free(&o);
+}
+
+static void run_free(struct run *r) {
+  sresults_clear(&r->res);
+  free(r->res.items);
+  free(r->err);
+}
+
+static const char *output_of(struct run *r, const char *id) {
+  for (size_t i = 0; i < r->res.n; i++)
+    if (strcmp(r->res.items[i]->id, id) == 0)
+      return r->res.items[i]->output;
+  return NULL;
+}
+
+static void expect_out(const char *mode, const char *want) {
+  struct run r;
+  char *args = xasprintf("outtest.mode=%s", mode);
+  run_pre(&r, "out/outtest.nse", args, 0);
+  free(args);
+  assert_int_equal(r.rc, 0);
+  const char *got = output_of(&r, "outtest");
+  if (want == NULL) {
+    assert_null(got);
+  } else {
+    assert_non_null(got);
+    assert_string_equal(got, want);
+  }
+  run_free(&r);
+}
+
+static void test_output_shapes(void **state) {
+  (void)state;
+  expect_out("string", "single line");
+  expect_out("lines", "line one\nline two\n");
+  expect_out("table", "\n  a\n  b\n  \n    c\n    d\n    sub: \n      x: 1\n"
+                      "  n: 5");
+  expect_out("pair", "b");
+  expect_out("false", "false");
+  expect_out("number", "42");
+  expect_out("empty", "");
+  expect_out("nil", NULL);
+  expect_out("tostring", "custom");
+  expect_out("try", NULL);
+  expect_out("yield", NULL);
+}
+
+static void test_structured(void **state) {
+  (void)state;
+  struct run r;
+  run_pre(&r, "out/outtest.nse", "outtest.mode=table", 0);
+  assert_int_equal(r.res.n, 1);
+  struct snode *root = r.res.items[0]->structured;
+  assert_non_null(root);
+  assert_int_equal(root->kind, SNODE_TABLE);
+  struct snode *a = root->first;
+  assert_null(a->key);
+  assert_string_equal(a->value, "a");
+  struct snode *sub = a->next->next;
+  assert_int_equal(sub->kind, SNODE_TABLE);
+  assert_string_equal(sub->last->key, "sub");
+  assert_string_equal(sub->next->key, "n");
+  assert_string_equal(sub->next->value, "5");
+  run_free(&r);
+
+  run_pre(&r, "out/outtest.nse", "outtest.mode=pair", 0);
+  root = r.res.items[0]->structured;
+  assert_int_equal(root->kind, SNODE_ELEM);
+  assert_null(root->key);
+  assert_string_equal(root->value, "a");
+  run_free(&r);
+
+  run_pre(&r, "out/outtest.nse", "outtest.mode=string", 0);
+  assert_null(r.res.items[0]->structured);
+  run_free(&r);
+}
+
+static void test_errors(void **state) {
+  (void)state;
+  expect_out("error", "ERROR: Script execution failed (use -d to debug)");
+  expect_out("undeclared", "ERROR: Script execution failed (use -d to debug)");
+  struct run r;
+  run_pre(&r, "out/outtest.nse", "outtest.mode=error", 0);
+  assert_true(r.res.items[0]->flags & SRESULT_ERROR);
+  run_free(&r);
+}
+
+static void test_sync(void **state) {
+  (void)state;
+  struct run r;
+  run_pre(&r, "sched/sync.nse", NULL, 0);
+  assert_int_equal(r.rc, 0);
+  assert_non_null(output_of(&r, "sync"));
+  assert_string_equal(output_of(&r, "sync"), "main,w1,w2,w3 42 end");
+  run_free(&r);
+}
+
+static void test_runlevels(void **state) {
+  (void)state;
+  struct run r;
+  run_pre(&r, "sched/depb.nse,sched/depa.nse", NULL, 0);
+  assert_int_equal(r.rc, 0);
+  assert_string_equal(output_of(&r, "depa"), "a");
+  assert_string_equal(output_of(&r, "depb"), "b saw seen");
+  run_free(&r);
+}
+
+static void expect_fail(const char *spec, const char *want_suffix) {
+  struct run r;
+  run_pre(&r, spec, NULL, 0);
+  assert_true(r.rc < 0);
+  assert_non_null(r.err);
+  size_t n = strlen(r.err), m = strlen(want_suffix);
+  if (n < m || strcmp(r.err + n - m, want_suffix) != 0)
+    fail_msg("error '%s' does not end in '%s'", r.err, want_suffix);
+  run_free(&r);
+}
+
+static void test_validation(void **state) {
+  (void)state;
+  expect_fail("bad/noaction.nse", "noaction.nse is missing required field: "
+                                  "'action'");
+  expect_fail("bad/norule.nse", "norule.nse is missing required function: "
+                                "'rule'");
+  expect_fail("bad/badrule.nse", "badrule.nse: prerule must be a function!");
+  expect_fail("bad/badcat.nse", "badcat.nse field 'categories' is of improper "
+                                "type 'string', expected type 'table'");
+  expect_fail("bad/syntax.nse", "syntax.nse:3: 'end' expected (to close "
+                                "'function' at line 1) near <eof>");
+  expect_fail("bad/cyca.nse,bad/cycb.nse", "circular dependency in chain "
+                                           "`cyca->cycb->cyca`");
+  expect_fail("no/such.nse", "no/such.nse' did not match a category, "
+                             "filename, or directory");
+}
+
+static void test_timeout(void **state) {
+  (void)state;
+  FILE *f = fopen("/tmp/portolan_nse_loop.nse", "w");
+  assert_non_null(f);
+  fputs("prerule = function() return true end\n"
+        "action = function() local i = 0 while true do i = i + 1 end end\n",
+        f);
+  fclose(f);
+  struct run r;
+  memset(&r, 0, sizeof r);
+  run_pre(&r, "/tmp/portolan_nse_loop.nse", NULL, 300);
+  assert_int_equal(r.rc, 0);
+  const char *out = output_of(&r, "portolan_nse_loop");
+  assert_non_null(out);
+  assert_string_equal(out, "ERROR: Script timed out after 0.3s");
+  assert_true(r.res.items[0]->flags & SRESULT_TIMEOUT);
+  run_free(&r);
+  remove("/tmp/portolan_nse_loop.nse");
+}
+
+int main(void) {
+  const char *s = getenv("PORTOLAN_SRCDIR");
+  snprintf(srcdir, sizeof srcdir, "%s", s ? s : ".");
+  datapath_init("/proc/self/exe", srcdir);
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_output_shapes), cmocka_unit_test(test_structured),
+      cmocka_unit_test(test_errors),        cmocka_unit_test(test_sync),
+      cmocka_unit_test(test_runlevels),     cmocka_unit_test(test_validation),
+      cmocka_unit_test(test_timeout),
+  };
+  int rc = cmocka_run_group_tests(tests, NULL, NULL);
+  datapath_free();
+  return rc;
+}
