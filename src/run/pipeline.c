@@ -92,25 +92,6 @@ static double now_epoch(void) {
   return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
 }
 
-unsigned run_group_size(const struct scan_opts *o, size_t ports_per_host) {
-  unsigned g;
-  if (o->list_scan)
-    g = 4096;
-  else if (o->ping_only || ports_per_host <= 10)
-    g = 4096;
-  else if (ports_per_host <= 100)
-    g = 1024;
-  else if (ports_per_host <= 1000)
-    g = 256;
-  else
-    g = 64; /* -p-: 64 hosts x 65535 ports is already 4M probes */
-  if (o->max_hostgroup > 0 && g > (unsigned)o->max_hostgroup)
-    g = (unsigned)o->max_hostgroup;
-  if (o->min_hostgroup > 0 && g < (unsigned)o->min_hostgroup)
-    g = (unsigned)o->min_hostgroup;
-  return g;
-}
-
 /* ---- Host lifecycle --------------------------------------------------- */
 
 static void set_stage(struct pipeline *p, struct host *h, int st) {
@@ -170,8 +151,13 @@ static void after_rdns(struct pipeline *p, struct host *h) {
     finish_host(p, h, 0);
     return;
   }
-  if (p->o->list_scan || p->o->ping_only || h->status != HOST_UP) {
+  if (p->o->list_scan || h->status != HOST_UP) {
     finish_host(p, h, 1);
+    return;
+  }
+  if (p->o->ping_only) {
+    /* -sn --script still runs host scripts, as Nmap does. */
+    port_scan_done(h, p);
     return;
   }
   set_stage(p, h, ST_PORTSCAN);
@@ -519,7 +505,7 @@ int run_scan(const struct scan_opts *o, const char *cmdline) {
     status = RUN_ERROR;
     goto close_outputs;
   }
-  p->group = run_group_size(o, portlist_total(&p->ports));
+  p->group = plan_group_size(o, portlist_total(&p->ports));
   log_debug(1, "Host groups: at most %u hosts in flight", p->group);
 
   p->ri.opts = o;

@@ -18,6 +18,25 @@ unsigned plan_protos(const struct scan_opts *o) {
   return m != 0 ? m : 1u << PROTO_TCP;
 }
 
+unsigned plan_group_size(const struct scan_opts *o, size_t ports_per_host) {
+  unsigned g;
+  if (o->list_scan)
+    g = 4096;
+  else if (o->ping_only || ports_per_host <= 10)
+    g = 4096;
+  else if (ports_per_host <= 100)
+    g = 1024;
+  else if (ports_per_host <= 1000)
+    g = 256;
+  else
+    g = 64; /* -p-: 64 hosts x 65535 ports is already 4M probes */
+  if (o->max_hostgroup > 0 && g > (unsigned)o->max_hostgroup)
+    g = (unsigned)o->max_hostgroup;
+  if (o->min_hostgroup > 0 && g < (unsigned)o->min_hostgroup)
+    g = (unsigned)o->min_hostgroup;
+  return g;
+}
+
 int plan_ports(const struct scan_opts *o, struct portlist *pl, char *err,
                size_t errlen) {
   unsigned protos = plan_protos(o);

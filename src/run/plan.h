@@ -14,6 +14,12 @@
 /* Protocol mask (1 << PROTO_TCP ...) the selected scan types cover. */
 unsigned plan_protos(const struct scan_opts *o);
 
+/* Host group size: how many hosts (and pending name lookups) are in flight
+ * at most, from --min/max-hostgroup or a default that depends on the
+ * number of ports per host (fewer ports, more hosts at once), so that
+ * memory stays bounded on any target space. */
+unsigned plan_group_size(const struct scan_opts *o, size_t ports_per_host);
+
 /* Fills pl from -p, -F, --top-ports and --exclude-ports (services must be
  * loaded). Returns 0 or a negative code with err set. */
 int plan_ports(const struct scan_opts *o, struct portlist *pl, char *err,

@@ -23,9 +23,4 @@ enum {
  * caller. Returns one of the statuses above. */
 int run_scan(const struct scan_opts *o, const char *cmdline);
 
-/* Host group size: how many hosts (and pending name lookups) are in flight
- * at most, from --min/max-hostgroup or a default that depends on the
- * number of ports per host (fewer ports, more hosts at once). */
-unsigned run_group_size(const struct scan_opts *o, size_t ports_per_host);
-
 #endif
