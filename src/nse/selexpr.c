@@ -17,7 +17,7 @@
 #include "core/errcode.h"
 #include "core/xalloc.h"
 
-#define MAX_DEPTH 200
+#define MAX_DEPTH 1000
 
 struct ctx {
   const char *s;
