@@ -60,13 +60,13 @@ else
 end
 
 -- Placeholders for the engine-injected functions. Outside a script thread
--- the real ones return nil too.
-getid = function() return nil end
-getinfo = function() return nil end
-gethostport = function() return nil end
-base = function() return nil end
-gettid = function() return nil end
-isworker = function() return nil end
+-- the real ones return nothing too.
+getid = function() return end
+getinfo = function() return end
+gethostport = function() return end
+base = function() return end
+gettid = function() return end
+isworker = function() return end
 
 new_thread = function()
   error("stdnse.new_thread can only be run from an active script")
@@ -246,8 +246,7 @@ end
 -- @param s String or number.
 -- @param options Optional table; see above.
 -- @return Hex string.
-function tohex(s, options)
-  local _ = options
+function tohex(s, options) -- luacheck: no unused args
   if type(s) == "number" then
     return format("%x", s)
   elseif type(s) == "string" then

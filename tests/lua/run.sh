@@ -54,7 +54,7 @@ for pass in plain gc; do
   extra=
   [ "$pass" = gc ] && extra=",test.gc"
   out="$workdir/out.$pass"
-  timeout 240 "$bin" -n --datadir "$srcdir" --script "$file" \
+  timeout 120 "$bin" -n --datadir "$srcdir" --script "$file" \
     --script-args "$args$extra" >"$out" 2>"$out.err"
   rc=$?
   line=$(grep -E "^\|_? ?$name: " "$out" | head -n 1)
