@@ -61,7 +61,7 @@ struct pipeline {
   unsigned group;
   size_t inflight;
   size_t in_stage[ST_N];
-  int eof, feeding, stopping, stop_called, signo, out_broken;
+  int eof, feeding, stopping, stop_called, signo, out_broken, stalled;
   uint64_t seq;
   unsigned long up, down, total, completed;
   double start;
@@ -105,6 +105,8 @@ static void set_stage(struct pipeline *p, struct host *h, int st) {
 
 static void finish_host(struct pipeline *p, struct host *h, int write) {
   set_stage(p, h, -1);
+  if (h->end_time == 0)
+    h->end_time = now_epoch();
   if (write && !p->stopping) {
     for (size_t i = 0; i < p->out.n; i++)
       writer_host(p->out.w[i], h);
@@ -440,7 +442,7 @@ static void finish_report(struct pipeline *p) {
   st.hosts_up = p->up;
   st.hosts_down = p->down;
   st.hosts_total = p->total;
-  st.interrupted = p->signo != 0 || p->out_broken;
+  st.interrupted = p->signo != 0 || p->out_broken || p->stalled;
   if (p->signo != 0)
     st.exit_reason = "interrupted";
   if (p->total == 0 && p->signo == 0)
@@ -536,13 +538,14 @@ int run_scan(const struct scan_opts *o, const char *cmdline) {
        * a callback. Report what we have rather than hang. */
       log_error("internal: the scan stalled; writing what is finished.");
       p->stopping = 1;
+      p->stalled = 1;
       break;
     }
   uv_timer_stop(&p->force);
   finish_report(p);
   if (p->signo != 0)
     status = RUN_INTERRUPTED;
-  else if (p->out_broken)
+  else if (p->out_broken || p->stalled)
     status = RUN_ERROR;
 close_outputs:
   outputs_close(&p->out);
