@@ -56,6 +56,12 @@ struct job {
   size_t nthreads; /* live threads, workers included */
   struct nse_thread *threads;
   struct job *next;
+  /* Thread generator cursor (spawn_some). */
+  int announced;
+  int stage; /* 0: rule scripts, 1: ports */
+  size_t gi; /* next script index */
+  int gproto;
+  size_t gport;
 };
 
 struct nse_thread {
@@ -91,6 +97,8 @@ struct sched {
   struct nse_thread *ready, *ready_tail;
   struct nse_thread *current;
   struct job *jobs;
+  int stopped;  /* nse_engine_stop: no new threads */
+  size_t nlive; /* live threads of all jobs, workers included */
   int runner_ref;
   int env_mt_ref;
   int in_pass;
@@ -287,6 +295,7 @@ static void thread_end(struct nse_thread *t) {
   if (t->next)
     t->next->prev = t->prev;
   j->nthreads--;
+  s->nlive--;
   if (!t->worker)
     j->nbase--;
   if (t->action_started || t->worker) {
@@ -494,6 +503,7 @@ static struct nse_thread *thread_new(struct job *j, struct nse_script *sc,
     j->threads->prev = t;
   j->threads = t;
   j->nthreads++;
+  s->nlive++;
   if (!worker)
     j->nbase++;
   return t;
@@ -546,53 +556,80 @@ static int portrule_state(const struct port *pt) {
          pt->state == PS_UNFILTERED;
 }
 
-static void spawn_runlevel(struct job *j) {
-  struct nse_engine *e = j->s->e;
+/* NSE-NOTES §5.3: at most this many live threads; new instances wait. */
+#define CONCURRENCY_LIMIT 1000
+
+static size_t thread_limit(const struct sched *s) {
+  int mp = s->e->o->min_parallelism;
+  return mp > CONCURRENCY_LIMIT ? (size_t)mp : CONCURRENCY_LIMIT;
+}
+
+/* Creates the runlevel's threads lazily, in Nmap's order (rule scripts,
+ * then per port every portrule script), until the concurrency limit.
+ * Ports are re-fetched on every call: scripts may add ports between
+ * calls, which moves the array. Returns 1 when all are created. */
+static int spawn_some(struct job *j) {
+  struct sched *s = j->s;
+  struct nse_engine *e = s->e;
   lua_State *L = e->L;
-  if (log_verbosity >= 2 || log_debugging >= 1)
-    printf("NSE: Starting runlevel %d (of %d) scan.\n", j->runlevel,
-           e->max_runlevel);
-  for (size_t i = 0; i < e->nscripts; i++) {
-    struct nse_script *sc = e->scripts[i];
-    if (sc->runlevel != j->runlevel)
-      continue;
-    if (j->phase != RULE_HOST) {
-      if (sc->has_rule[j->phase])
-        spawn(j, sc, j->phase, 0, NULL);
-    } else if (sc->has_rule[RULE_HOST]) {
-      nse_push_host(L, j->h);
-      spawn(j, sc, RULE_HOST, 1, NULL);
-    }
+  if (!j->announced) {
+    j->announced = 1;
+    if (log_verbosity >= 2 || log_debugging >= 1)
+      printf("NSE: Starting runlevel %d (of %d) scan.\n", j->runlevel,
+             e->max_runlevel);
   }
-  if (j->phase != RULE_HOST)
-    return;
-  for (int p = 0; p < PROTO_COUNT; p++) {
-    size_t n = 0;
-    struct port *ports = host_ports(j->h, (enum proto)p, &n);
-    for (size_t k = 0; k < n; k++) {
-      if (!portrule_state(&ports[k]))
+  while (s->nlive < thread_limit(s)) {
+    if (j->stage == 0) {
+      if (j->gi >= e->nscripts) {
+        j->stage = 1;
+        j->gi = j->gport = 0;
+        j->gproto = 0;
         continue;
-      for (size_t i = 0; i < e->nscripts; i++) {
-        struct nse_script *sc = e->scripts[i];
-        if (sc->runlevel != j->runlevel || !sc->has_rule[RULE_PORT])
-          continue;
-        nse_push_host(L, j->h);
-        nse_push_port(L, j->h, &ports[k]);
-        spawn(j, sc, RULE_PORT, 2, &ports[k]);
       }
+      struct nse_script *sc = e->scripts[j->gi++];
+      if (sc->runlevel != j->runlevel)
+        continue;
+      if (j->phase != RULE_HOST) {
+        if (sc->has_rule[j->phase])
+          spawn(j, sc, j->phase, 0, NULL);
+      } else if (sc->has_rule[RULE_HOST]) {
+        nse_push_host(L, j->h);
+        spawn(j, sc, RULE_HOST, 1, NULL);
+      }
+      continue;
     }
+    if (j->phase != RULE_HOST || j->gproto >= PROTO_COUNT)
+      return 1;
+    size_t n = 0;
+    struct port *ports = host_ports(j->h, (enum proto)j->gproto, &n);
+    if (j->gport >= n) {
+      j->gproto++;
+      j->gport = j->gi = 0;
+      continue;
+    }
+    struct port *pt = &ports[j->gport];
+    if (!portrule_state(pt) || j->gi >= e->nscripts) {
+      j->gport++;
+      j->gi = 0;
+      continue;
+    }
+    struct nse_script *sc = e->scripts[j->gi++];
+    if (sc->runlevel != j->runlevel || !sc->has_rule[RULE_PORT])
+      continue;
+    nse_push_host(L, j->h);
+    nse_push_port(L, j->h, pt);
+    spawn(j, sc, RULE_PORT, 2, pt);
   }
+  return 0;
 }
 
 /* Advances finished runlevels; returns 1 when the job is complete. */
 static int job_step(struct job *j) {
   struct nse_engine *e = j->s->e;
   for (;;) {
-    if (j->spawn) {
+    if (j->spawn && spawn_some(j))
       j->spawn = 0;
-      spawn_runlevel(j);
-    }
-    if (j->nbase > 0)
+    if (j->nbase > 0 || j->spawn)
       return 0;
     if (j->nthreads > 0) {
       log_debug(1, "NSE: %zu orphans left!", j->nthreads);
@@ -605,6 +642,10 @@ static int job_step(struct job *j) {
       return 1;
     j->runlevel++;
     j->spawn = 1;
+    j->announced = 0;
+    j->stage = 0;
+    j->gi = j->gport = 0;
+    j->gproto = 0;
   }
 }
 
@@ -698,7 +739,9 @@ void sched_start_job(struct sched *s, enum nse_rule phase, struct host *h,
   j->done = done;
   j->ud = ud;
   j->runlevel = 1;
-  j->spawn = 1;
+  j->spawn = !s->stopped;
+  if (s->stopped)
+    j->runlevel = s->e->max_runlevel;
   if (h)
     nse_host_begin(s->e->L, h);
   j->next = s->jobs;
@@ -709,6 +752,7 @@ void sched_start_job(struct sched *s, enum nse_rule phase, struct host *h,
 }
 
 void sched_stop_all(struct sched *s) {
+  s->stopped = 1;
   for (struct job *j = s->jobs; j; j = j->next) {
     j->spawn = 0;
     j->runlevel = s->e->max_runlevel;

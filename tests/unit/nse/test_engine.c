@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <arpa/inet.h>
 #include <uv.h>
 
 #include "core/datapath.h"
@@ -26,6 +27,10 @@ struct run {
   int rc;
   char *err;
 };
+
+static void on_done_count(void *ud) {
+  (*(int *)ud)++;
+}
 
 static void on_done(void *ud) {
   ((struct run *)ud)->done++;
@@ -229,15 +234,114 @@ static void test_timeout(void **state) {
   remove("/tmp/portolan_nse_loop.nse");
 }
 
+static void test_host_phase(void **state) {
+  (void)state;
+  struct scan_opts o;
+  opts_init(&o);
+  o.script_scan = 1;
+  o.script_spec =
+      xasprintf("%s/tests/integration/nse/host/hostport.nse,%s/tests/"
+                "integration/nse/host/hostlate.nse",
+                srcdir, srcdir);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct nse_engine *e = NULL;
+  char *err = NULL;
+  assert_int_equal(nse_engine_new(&e, &loop, &o, &err), 0);
+  /* Two hosts in flight at once. */
+  struct host *h[2];
+  int done = 0;
+  for (int i = 0; i < 2; i++) {
+    struct sockaddr_in sin = {.sin_family = AF_INET};
+    sin.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)i);
+    h[i] = host_new((struct sockaddr *)&sin, sizeof sin);
+    h[i]->status = HOST_UP;
+    host_port_set(h[i], PROTO_TCP, 22, PS_OPEN, RSN_SYN_ACK, 64);
+    host_port_set(h[i], PROTO_TCP, 23, PS_CLOSED, RSN_CONN_REFUSED, 64);
+    host_port_set(h[i], PROTO_TCP, 8080, PS_OPEN, RSN_SYN_ACK, 64);
+    host_port_set(h[i], PROTO_UDP, 53, PS_OPEN, RSN_UDP_RESPONSE, 64);
+    nse_engine_host(e, h[i], on_done_count, &done);
+  }
+  for (int i = 0; i < 2000 && done < 2; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(done, 2);
+  for (int i = 0; i < 2; i++) {
+    struct port *p22 = host_port_get(h[i], PROTO_TCP, 22);
+    assert_true(port_has_scripts(p22));
+    assert_string_equal(port_scripts(p22)->items[0]->output,
+                        "portrule 22 open syn-ack table 3.0 integer");
+    assert_false(port_has_scripts(host_port_get(h[i], PROTO_TCP, 23)));
+    assert_false(port_has_scripts(host_port_get(h[i], PROTO_UDP, 53)));
+    sresults_sort(&h[i]->scripts);
+    assert_int_equal(h[i]->scripts.n, 2);
+    assert_string_equal(h[i]->scripts.items[0]->id, "hostlate");
+    assert_string_equal(h[i]->scripts.items[0]->output, "seen=2 mine=nil");
+    char want[64];
+    snprintf(want, sizeof want, "hostrule %s \"\" 1.0 4", h[i]->ip);
+    assert_string_equal(h[i]->scripts.items[1]->output, want);
+  }
+  nse_engine_free(e);
+  host_free(h[0]);
+  host_free(h[1]);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  opts_free(&o);
+  free(err);
+}
+
+/* 1200 portrule instances on one host: all run, at most 1000 at once. */
+static void test_concurrency_limit(void **state) {
+  (void)state;
+  struct scan_opts o;
+  opts_init(&o);
+  o.script_scan = 1;
+  o.script_spec = xasprintf("%s/tests/integration/nse/host/many.nse", srcdir);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct nse_engine *e = NULL;
+  char *err = NULL;
+  assert_int_equal(nse_engine_new(&e, &loop, &o, &err), 0);
+  struct sockaddr_in sin = {.sin_family = AF_INET};
+  sin.sin_addr.s_addr = htonl(0x7f000001);
+  struct host *h = host_new((struct sockaddr *)&sin, sizeof sin);
+  for (uint16_t p = 1; p <= 1200; p++)
+    host_port_set(h, PROTO_TCP, p, PS_OPEN, RSN_SYN_ACK, 64);
+  int done = 0;
+  nse_engine_host(e, h, on_done_count, &done);
+  for (int i = 0; i < 5000 && done < 1; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(done, 1);
+  struct script_results post = {0};
+  nse_engine_postscan(e, &post, on_done_count, &done);
+  for (int i = 0; i < 5000 && done < 2; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(done, 2);
+  assert_int_equal(post.n, 1);
+  assert_string_equal(post.items[0]->output, "count=1200 peak=1000");
+  sresults_clear(&post);
+  free(post.items);
+  nse_engine_free(e);
+  host_free(h);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  opts_free(&o);
+  free(err);
+}
+
 int main(void) {
   const char *s = getenv("PORTOLAN_SRCDIR");
   snprintf(srcdir, sizeof srcdir, "%s", s ? s : ".");
   datapath_init("/proc/self/exe", srcdir);
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_output_shapes), cmocka_unit_test(test_structured),
-      cmocka_unit_test(test_errors),        cmocka_unit_test(test_sync),
-      cmocka_unit_test(test_runlevels),     cmocka_unit_test(test_validation),
+      cmocka_unit_test(test_output_shapes),
+      cmocka_unit_test(test_structured),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_sync),
+      cmocka_unit_test(test_runlevels),
+      cmocka_unit_test(test_validation),
       cmocka_unit_test(test_timeout),
+      cmocka_unit_test(test_host_phase),
+      cmocka_unit_test(test_concurrency_limit),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   datapath_free();
