@@ -7,6 +7,7 @@
  * Invariant: the engine pointer is stored in the Lua registry, so every C
  * function reaches the engine (and the scheduler) from any coroutine. */
 #include <dirent.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,20 @@ struct nse_engine *nse_engine_of(lua_State *L) {
   struct nse_engine *e = lua_touserdata(L, -1);
   lua_pop(L, 1);
   return e;
+}
+
+/* Nmap's print_verbose: shown at -v, and at any -d level too. */
+__attribute__((format(printf, 1, 2))) static void print_verbose(const char *fmt,
+                                                                ...) {
+  if (log_verbosity < 1 && log_debugging < 1)
+    return;
+  va_list ap;
+  va_start(ap, fmt);
+  printf("NSE: ");
+  vprintf(fmt, ap);
+  printf("\n");
+  va_end(ap);
+  fflush(stdout);
 }
 
 /* package.searchers[1]: nselib/<a/b>.lua on the data path, loaded in the
@@ -239,7 +254,8 @@ int nse_engine_new(struct nse_engine **out, uv_loop_t *loop,
     *out = NULL;
     return rc;
   }
-  log_verbose(1, "NSE: Loaded %zu scripts for scanning.", e->nscripts);
+  if (o->script_scan || e->nscripts > 0)
+    print_verbose("Loaded %zu scripts for scanning.", e->nscripts);
   e->sched = sched_new(e);
   *out = e;
   return 0;
@@ -251,19 +267,19 @@ size_t nse_engine_script_count(const struct nse_engine *e) {
 
 void nse_engine_prescan(struct nse_engine *e, struct script_results *out,
                         nse_done_fn done, void *ud) {
-  log_verbose(1, "NSE: Script Pre-scanning.");
+  print_verbose("Script Pre-scanning.");
   sched_start_job(e->sched, RULE_PRE, NULL, out, done, ud);
 }
 
 void nse_engine_host(struct nse_engine *e, struct host *h, nse_done_fn done,
                      void *ud) {
-  log_verbose(1, "NSE: Script scanning %s.", h->ip);
+  print_verbose("Script scanning %s.", h->ip);
   sched_start_job(e->sched, RULE_HOST, h, NULL, done, ud);
 }
 
 void nse_engine_postscan(struct nse_engine *e, struct script_results *out,
                          nse_done_fn done, void *ud) {
-  log_verbose(1, "NSE: Script Post-scanning.");
+  print_verbose("Script Post-scanning.");
   sched_start_job(e->sched, RULE_POST, NULL, out, done, ud);
 }
 

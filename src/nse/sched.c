@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <lauxlib.h>
 #include <lua.h>
@@ -56,6 +57,7 @@ struct job {
   size_t nthreads; /* live threads, workers included */
   struct nse_thread *threads;
   struct job *next;
+  uint64_t level_start_ms;
   /* Thread generator cursor (spawn_some). */
   int announced;
   int stage; /* 0: rule scripts, 1: ports */
@@ -298,15 +300,6 @@ static void thread_end(struct nse_thread *t) {
   s->nlive--;
   if (!t->worker)
     j->nbase--;
-  if (t->action_started || t->worker) {
-    char info[128], tgt[160];
-    thread_info(t, info, sizeof info);
-    target_text(t, tgt, sizeof tgt);
-    if (t->worker)
-      log_debug(2, "NSE: Finished %s%s.", info, tgt);
-    else if (t->kill == KILL_NONE)
-      log_debug(1, "NSE: Finished %s%s.", info, tgt);
-  }
   sched_thread_release(t);
 }
 
@@ -409,6 +402,16 @@ static void timeout_hook(lua_State *L, lua_Debug *ar) {
   luaL_error(L, "script timed out");
 }
 
+/* "Finished" is logged for threads that end normally only (as Nmap). */
+static void log_finished(struct nse_thread *t) {
+  if (!t->action_started && !t->worker)
+    return;
+  char info[128], tgt[160];
+  thread_info(t, info, sizeof info);
+  target_text(t, tgt, sizeof tgt);
+  log_debug(t->worker ? 2 : 1, "NSE: Finished %s%s.", info, tgt);
+}
+
 static void resume(struct nse_thread *t) {
   struct sched *s = t->s;
   lua_State *L = s->e->L;
@@ -445,6 +448,7 @@ static void resume(struct nse_thread *t) {
     log_debug(1, "NSE: %s yielded unexpectedly and cannot be resumed.", info);
     thread_end(t);
   } else if (st == LUA_OK) {
+    log_finished(t);
     if (!t->worker) {
       struct script_result *r = nse_result_from(L, t->co, nres, t->script->id);
       if (r)
@@ -556,6 +560,25 @@ static int portrule_state(const struct port *pt) {
          pt->state == PS_UNFILTERED;
 }
 
+/* "Initiating NSE at HH:MM" / "Completed NSE at HH:MM, N.NNs elapsed",
+ * one pair per runlevel at -v or -d (§10.3). */
+static void progress_line(struct job *j, int completed) {
+  if (log_verbosity < 1 && log_debugging < 1)
+    return;
+  time_t now = time(NULL);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  uint64_t ms = now_ms(j->s);
+  if (!completed) {
+    j->level_start_ms = ms;
+    printf("Initiating NSE at %02d:%02d\n", tm.tm_hour, tm.tm_min);
+  } else {
+    printf("Completed NSE at %02d:%02d, %.2fs elapsed\n", tm.tm_hour, tm.tm_min,
+           (double)(ms - j->level_start_ms) / 1000.0);
+  }
+  fflush(stdout);
+}
+
 /* NSE-NOTES §5.3: at most this many live threads; new instances wait. */
 #define CONCURRENCY_LIMIT 1000
 
@@ -577,6 +600,7 @@ static int spawn_some(struct job *j) {
     if (log_verbosity >= 2 || log_debugging >= 1)
       printf("NSE: Starting runlevel %d (of %d) scan.\n", j->runlevel,
              e->max_runlevel);
+    progress_line(j, 0);
   }
   while (s->nlive < thread_limit(s)) {
     if (j->stage == 0) {
@@ -631,6 +655,7 @@ static int job_step(struct job *j) {
       j->spawn = 0;
     if (j->nbase > 0 || j->spawn)
       return 0;
+    progress_line(j, 1);
     if (j->nthreads > 0) {
       log_debug(1, "NSE: %zu orphans left!", j->nthreads);
       while (j->threads) {
