@@ -33,6 +33,11 @@
 #define TICK_MS 10
 #define BACKOFF_US 20000 /* pause after EMFILE/EADDRNOTAVAIL */
 #define INITIAL_CWND 10
+/* Default ceiling of the windows. Nmap's is 300; loopback and LAN scans
+ * need a few hundred more to keep the worker threads busy, while many
+ * thousands only queue SYNs until the kernel drops them (the loopback
+ * backlog holds 1000 packets per CPU). --max-parallelism overrides it. */
+#define DEFAULT_MAX_CWND 1000
 
 struct chost {
   struct connect_scan *cs;
@@ -66,6 +71,7 @@ struct connect_scan {
   size_t pending;                   /* hosts added, done not fired */
 
   unsigned inflight, fd_cap, fd_budget;
+  unsigned max_cwnd; /* default window ceiling, within the fd budget */
   struct cwnd gcw;
   struct rtt_est grtt;
   struct ratelimit rl;
@@ -458,9 +464,11 @@ struct connect_scan *connect_scan_new(uv_loop_t *loop,
       (unsigned)cs->tp.max_parallelism < cs->fd_budget)
     cs->fd_budget = (unsigned)cs->tp.max_parallelism;
   cs->fd_cap = cs->fd_budget;
+  cs->max_cwnd =
+      cs->fd_budget < DEFAULT_MAX_CWND ? cs->fd_budget : DEFAULT_MAX_CWND;
   cwnd_init(&cs->gcw, INITIAL_CWND, cs->tp.min_parallelism,
             cs->tp.max_parallelism > 0 ? (double)cs->tp.max_parallelism
-                                       : (double)cs->fd_budget);
+                                       : (double)cs->max_cwnd);
   rtt_init(&cs->grtt, &cs->tp);
   cs->start_us = probe_now_us();
   ratelimit_init(&cs->rl, cs->tp.max_rate, cs->start_us);
@@ -486,7 +494,7 @@ void connect_scan_add(struct connect_scan *cs, struct host *h,
   rtt_init(&ch->rtt, &cs->tp);
   cwnd_init(&ch->cw, INITIAL_CWND, cs->tp.min_parallelism,
             cs->tp.max_parallelism > 0 ? (double)cs->tp.max_parallelism
-                                       : (double)cs->fd_budget);
+                                       : (double)cs->max_cwnd);
   if (h->start_time == 0)
     h->start_time = epoch_now();
   ch->all_next = cs->all;

@@ -474,9 +474,10 @@ struct probe_pool *probe_pool_new(uv_loop_t *main_loop, unsigned n,
   pp->cb = cb;
   pp->ud = ud;
   pp->n = n < 1 ? 1 : n;
-  /* Idle sockets hold descriptors too: keep them to a share of the
-   * budget. */
-  long idle = fdlimit_socket_budget() / (4 * (long)pp->n);
+  /* Probes are spread evenly, so a worker's sockets (busy and idle) stay
+   * near its share of the in-flight cap, itself within the fd budget:
+   * keeping that many idle avoids re-creating sockets. */
+  long idle = fdlimit_socket_budget() / (long)pp->n;
   pp->max_idle = idle < 16 ? 16 : (unsigned)idle;
   uv_mutex_init(&pp->lock);
   uv_async_init(main_loop, &pp->done_async, on_results);
