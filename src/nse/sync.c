@@ -224,14 +224,24 @@ static int nmap_mutex(lua_State *L) {
 
 /* ---- condvar ---- */
 
+/* signal: the most recent waiter (LIFO); broadcast: all, oldest first
+ * (observed order w3,w1,w2 in NSE-NOTES §5.6). */
 static void condvar_wake(struct condvar *c, int all) {
-  while (c->q.n > 0) {
+  if (c->q.n == 0)
+    return;
+  if (!all) {
     struct waiter w = c->q.v[--c->q.n];
     sched_wake(w.t);
     waiter_drop(c->L, &w);
-    if (!all)
-      return;
+    return;
   }
+  struct waitq q = c->q;
+  memset(&c->q, 0, sizeof c->q);
+  for (size_t i = 0; i < q.n; i++) {
+    sched_wake(q.v[i].t);
+    waiter_drop(c->L, &q.v[i]);
+  }
+  free(q.v);
 }
 
 /* Close handler: a thread that used the condvar ends -> broadcast. */

@@ -101,6 +101,9 @@ grep -q '^NSE: outtest yielded unexpectedly and cannot be resumed.$' \
 run sync --script "$N/sched/sync.nse"
 grep -q '^|_sync: main,w1,w2,w3 42 end$' "$PT_TMP/sync.out" ||
   bad "sync probe: $(grep sync "$PT_TMP/sync.out")"
+run condvar --script "$N/sched/condvar.nse"
+grep -Eq '^\|_condvar: w3,(w1,w2|w2,w1)$' "$PT_TMP/condvar.out" ||
+  bad "condvar probe: $(grep condvar "$PT_TMP/condvar.out")"
 run deps --script "$N/sched/depb.nse,$N/sched/depa.nse" -vv
 grep -q '^|_depb: b saw seen$' "$PT_TMP/deps.out" || bad "runlevel 2 order"
 grep -q '^NSE: Starting runlevel 2 (of 2) scan.$' "$PT_TMP/deps.out" ||
@@ -188,6 +191,14 @@ run spin --script "$PT_TMP/spin.nse" --script-timeout 1s
 [ $(($(date +%s) - start)) -le 10 ] || bad "--script-timeout took too long"
 grep -q '^|_spin: ERROR: Script timed out after 1s$' "$PT_TMP/spin.out" ||
   bad "timeout output: $(grep spin "$PT_TMP/spin.out")"
+
+printf 'prerule = function() return true end\naction = function() nmap.socket.sleep(30) return "woke" end\n' \
+  >"$PT_TMP/nap.nse"
+start=$(date +%s)
+run nap --script "$PT_TMP/nap.nse" --script-timeout 1s
+[ $(($(date +%s) - start)) -le 10 ] || bad "--script-timeout on sleep too long"
+grep -q '^|_nap: ERROR: Script timed out after 1s$' "$PT_TMP/nap.out" ||
+  bad "timeout of a sleeping script: $(grep nap "$PT_TMP/nap.out")"
 
 # 9. Host and port scripts against a listener in the namespace.
 start_listener 2001 nobody hello
