@@ -87,5 +87,36 @@ action = function()
   show("lock_max", maxheld <= 2, maxheld)
   show("lock_waited", waiting_seen > 0)
   show("stats_after", nmap.socket.get_stats().connect_waiting)
+
+  -- Garbage collection closes a socket and frees its place (7.6): main
+  -- holds one place, w1 the other for 3 s; w2 waits until main's socket
+  -- is collected, well before w1 lets go.
+  local mine = nmap.new_socket()
+  mine:connect("127.0.0.1", silent)
+  local w1_done, w2_at = false, nil
+  stdnse.new_thread(function()
+    local w = nmap.new_socket()
+    w:connect("127.0.0.1", silent)
+    stdnse.sleep(3)
+    w:close()
+    w1_done = true
+  end)
+  stdnse.new_thread(function()
+    local w = nmap.new_socket()
+    w:connect("127.0.0.1", silent)
+    w2_at = nmap.clock()
+    w:close()
+  end)
+  stdnse.sleep(0.3)
+  show("gc_waiting", nmap.socket.get_stats().connect_waiting)
+  mine = nil
+  local t0 = nmap.clock()
+  collectgarbage()
+  collectgarbage()
+  for _ = 1, 50 do
+    if w2_at then break end
+    stdnse.sleep(0.1)
+  end
+  show("gc_freed", w2_at ~= nil and w2_at - t0 < 2, w1_done)
   return nil
 end
