@@ -33,6 +33,25 @@
   "Error #488: Your port specifications are illegal.  Example of proper "      \
   "form: \"-100,200-1024,T:3000-4000,U:60000-\""
 
+/* Copies `in` for quoting in a one-line message: bytes outside printable
+ * ASCII become \xNN and long input is cut with "...", so no input can
+ * break the message over lines or flood the terminal. */
+static const char *quote(const char *in, char *buf, size_t len) {
+  size_t w = 0;
+  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+    if (w + 8 >= len || w > 200) {
+      snprintf(buf + w, len - w, "...");
+      return buf;
+    }
+    if (*p >= 0x20 && *p < 0x7f)
+      buf[w++] = (char)*p;
+    else
+      w += (size_t)snprintf(buf + w, len - w, "\\x%02x", *p);
+  }
+  buf[w] = '\0';
+  return buf;
+}
+
 struct bitmaps {
   uint8_t bits[PROTO_COUNT][65536 / 8];
 };
@@ -97,13 +116,15 @@ static int parse_item(const char *item, size_t len, unsigned protos,
                       int only_known, struct bitmaps *bm, char *err,
                       size_t errlen) {
   char *tok = xstrndup(item, len);
+  char shown[256];
+  quote(tok, shown, sizeof shown);
   int rc = 0;
   unsigned char c0 = (unsigned char)tok[0];
   if (islower(c0) || c0 == '*' || c0 == '?') {
     for (const char *q = tok; *q; q++) {
       if (!islower((unsigned char)*q) && !isdigit((unsigned char)*q) &&
           strchr("*?-_.+/[]", *q) == NULL) {
-        snprintf(err, errlen, "%s (at \"%s\")", ILLEGAL_485, tok);
+        snprintf(err, errlen, "%s (at \"%s\")", ILLEGAL_485, shown);
         rc = PT_EPARSE;
         goto out;
       }
@@ -114,13 +135,13 @@ static int parse_item(const char *item, size_t len, unsigned protos,
       snprintf(err, errlen,
                "Found no matches for the service mask '%s' and your "
                "specified protocols",
-               tok);
+               shown);
       rc = PT_ENOTFOUND;
     }
     goto out;
   }
   if (!isdigit(c0) && c0 != '-') {
-    snprintf(err, errlen, "%s (at \"%s\")", ILLEGAL_485, tok);
+    snprintf(err, errlen, "%s (at \"%s\")", ILLEGAL_485, shown);
     rc = PT_EPARSE;
     goto out;
   }
@@ -140,7 +161,7 @@ static int parse_item(const char *item, size_t len, unsigned protos,
     rc = PT_ERANGE;
   } else if (lo < 0 || hi < 0 || *s != '\0') {
     snprintf(err, errlen, "%s (at \"%s\")",
-             *s == '-' ? ILLEGAL_488 : ILLEGAL_485, tok);
+             *s == '-' ? ILLEGAL_488 : ILLEGAL_485, shown);
     rc = PT_EPARSE;
   } else if (hi < lo) {
     snprintf(err, errlen,

@@ -144,6 +144,9 @@ static const struct pcase cases[] = {
     {"2a", TCP, PT_EPARSE, "Error #485"},
     {"%", TCP, PT_EPARSE, "Error #485"},
     {"ss h", TCP, PT_EPARSE, "Error #485"},
+    /* Control bytes are escaped: the message stays on one line. */
+    {"\n", TCP, PT_EPARSE, "(at \"\\x0a\")"},
+    {"ab\x1b[2J*", TCP, PT_EPARSE, "(at \"ab\\x1b[2J*\")"},
 };
 
 static void test_cases(void **state) {
