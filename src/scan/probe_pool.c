@@ -347,9 +347,20 @@ static void on_timer(uv_timer_t *t) {
   while (w->nheap > 0 && w->heap[0]->deadline <= now) {
     struct slot *s = w->heap[0];
     struct probe *p = s->p;
-    p->result = PR_TIMEOUT;
-    p->reason = RSN_NO_RESPONSE;
-    p->err = ETIMEDOUT;
+    /* An ICMP error that arrived while the socket was locked (loopback
+     * answers inside our own connect call) is only recorded as a soft
+     * error, and the kernel waits for its SYN retransmission; SO_ERROR
+     * still reveals it. */
+    int err = 0;
+    socklen_t len = sizeof err;
+    if (getsockopt(s->fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
+      err = 0;
+    classify(p, err);
+    if (err == 0 || p->result == PR_AGAIN || p->result == PR_OPEN) {
+      p->result = PR_TIMEOUT;
+      p->reason = RSN_NO_RESPONSE;
+      p->err = ETIMEDOUT;
+    }
     heap_remove(w, s);
     /* A socket still in SYN_SENT is not reused: closing it is the only
      * clean way to forget the attempt. */
