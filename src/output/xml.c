@@ -55,7 +55,9 @@ static void put_script(FILE *f, const struct script_result *r) {
   outfmt_xml(f, r->output, r->output_len);
   fputc('"', f);
   const struct snode *s = r->structured;
-  if (s == NULL || (s->kind == SNODE_TABLE && s->first == NULL)) {
+  /* Only a result without a structured value is an empty element; an
+   * empty table gives <script ...></script>, as Nmap writes it. */
+  if (s == NULL) {
     fputs("/>", f);
     return;
   }
