@@ -33,8 +33,13 @@ static void grep_begin(struct writer *w, const struct run_info *ri) {
   char when[64];
   fprintf(f, "# Portolan %s scan initiated %s as: ", PORTOLAN_VERSION,
           outfmt_ctime(ri->start_time, when, sizeof when));
-  if (ri->args != NULL)
-    put_field_strict(f, ri->args);
+  /* The command line keeps its slashes: only the fields are separated by
+   * them. */
+  for (const char *a = ri->args; a != NULL && *a != '\0'; a++)
+    if (*a == '\n' || *a == '\t')
+      fprintf(f, "\\x%02X", (unsigned char)*a);
+    else
+      outfmt_screen(f, a, 1);
   fputc('\n', f);
   if (o != NULL && o->verbosity > 0 && !o->list_scan && !o->ping_only) {
     static const char *const label[PROTO_COUNT] = {"TCP", "UDP", "SCTP"};

@@ -24,7 +24,7 @@ static int teardown(void **state) {
 static void test_reference_verbose(void **state) {
   (void)state;
   struct fix_run r;
-  fix_run_init(&r, "portolan -sT -v --reason", "1-3,38997,41355");
+  fix_run_init(&r, "./portolan -sT -v --reason", "1-3,38997,41355");
   r.o.verbosity = 1;
   struct host *h = fix_script_host(&r);
   for (uint16_t p = 1; p <= 3; p++)
@@ -32,7 +32,7 @@ static void test_reference_verbose(void **state) {
   char *out = fix_render(writer_grepable_new, &r, &h, 1);
   assert_string_equal(
       out, "# Portolan " PORTOLAN_VERSION
-           " scan initiated Sun Nov 29 02:28:11 2026 as: portolan -sT -v "
+           " scan initiated Sun Nov 29 02:28:11 2026 as: ./portolan -sT -v "
            "--reason\n"
            "# Ports scanned: TCP(5;1-3,38997,41355) UDP(0;) SCTP(0;) "
            "PROTOCOLS(0;)\n"
