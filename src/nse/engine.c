@@ -176,6 +176,16 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
     nse_stdnse_inject(L, -1);
     e->stdnse_ref = luaL_ref(L, LUA_REGISTRYINDEX);
   }
+  /* nmap.registry.args exists even before the arguments are parsed, for
+   * libraries that read it at load time (--script-updatedb). */
+  int top = lua_gettop(L);
+  if (lua_getglobal(L, "nmap") == LUA_TTABLE &&
+      lua_getfield(L, -1, "registry") == LUA_TTABLE &&
+      lua_getfield(L, -1, "args") != LUA_TTABLE) {
+    lua_newtable(L);
+    lua_setfield(L, -3, "args");
+  }
+  lua_settop(L, top);
   if (try_require(L, "strict")) {
     lua_pushglobaltable(L);
     if (lua_pcall(L, 1, 0, 0) != LUA_OK)
@@ -232,7 +242,7 @@ static int engine_build(struct nse_engine **out, uv_loop_t *loop,
   e->L = nse_state_new(e, err);
   if (e->L == NULL)
     return PT_EUNSUPPORTED;
-  int rc = help ? 0 : set_args(e->L, o, err);
+  int rc = set_args(e->L, o, err);
   if (rc != 0)
     return rc;
   struct nse_picks picks = {0};
@@ -333,8 +343,6 @@ int nse_script_help(const struct scan_opts *o, FILE *f, char **err) {
     fprintf(f, "\nhttps://nmap.org/nsedoc/scripts/%s.html\n", s->id);
     if (s->description)
       print_indented(f, s->description);
-    else
-      fputs("  User-defined script\n", f);
   }
   nse_engine_free(e);
   return rc;

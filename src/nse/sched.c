@@ -35,7 +35,7 @@
 const char nse_yield_marker = 0;
 
 enum tstate { T_READY, T_RUNNING, T_WAITING, T_DONE };
-enum kill { KILL_NONE, KILL_TIMEOUT, KILL_STOP, KILL_ORPHAN };
+enum kill { KILL_NONE, KILL_TIMEOUT, KILL_STOP, KILL_ORPHAN, KILL_HOST };
 
 struct close_handler {
   void *key;
@@ -58,6 +58,8 @@ struct job {
   struct nse_thread *threads;
   struct job *next;
   uint64_t level_start_ms;
+  int started; /* some thread was resumed: the host clock runs */
+  uint64_t start_ms;
   /* Thread generator cursor (spawn_some). */
   int announced;
   int stage; /* 0: rule scripts, 1: ports */
@@ -416,10 +418,20 @@ static void resume(struct nse_thread *t) {
   struct sched *s = t->s;
   lua_State *L = s->e->L;
   if (t->kill != KILL_NONE) {
-    if (t->kill == KILL_TIMEOUT)
+    if (t->kill == KILL_TIMEOUT) {
       thread_timed_out(t);
+    } else if (t->kill == KILL_HOST) {
+      char info[128], tgt[160];
+      thread_info(t, info, sizeof info);
+      target_text(t, tgt, sizeof tgt);
+      log_debug(1, "NSE: %s%s timed out", info, tgt);
+    }
     thread_end(t);
     return;
+  }
+  if (!t->job->started) {
+    t->job->started = 1;
+    t->job->start_ms = now_ms(s);
   }
   if (!t->started) {
     t->started = 1;
@@ -683,14 +695,29 @@ static void job_free(struct job *j) {
 static void pass(uv_idle_t *idle) {
   struct sched *s = idle->data;
   s->in_pass = 1;
-  /* Timeouts of waiting threads (§5.7), checked once per pass. */
-  if (s->e->o->script_timeout_ms > 0) {
-    for (struct job *j = s->jobs; j; j = j->next)
-      for (struct nse_thread *t = j->threads; t; t = t->next)
-        if (t->state == T_WAITING && timed_out(t)) {
-          t->kill = KILL_TIMEOUT;
+  /* Timeouts of waiting threads (§5.7), checked once per pass: the
+   * script's own, and the host's clock, which runs from the first resume
+   * of any of its threads; a host that runs out is reported as timed out
+   * (h->timed_out) and its threads end without output. */
+  int64_t host_limit = s->e->o->host_timeout_ms;
+  if (s->e->o->script_timeout_ms > 0 || host_limit > 0) {
+    for (struct job *j = s->jobs; j; j = j->next) {
+      int host_out = host_limit > 0 && j->h && j->started &&
+                     now_ms(s) - j->start_ms > (uint64_t)host_limit;
+      if (host_out && !j->h->timed_out) {
+        j->h->timed_out = 1;
+        j->spawn = 0;
+        j->runlevel = s->e->max_runlevel;
+      }
+      for (struct nse_thread *t = j->threads; t; t = t->next) {
+        if (host_out && t->state == T_READY)
+          t->kill = KILL_HOST; /* already queued */
+        else if (t->state == T_WAITING && (host_out || timed_out(t))) {
+          t->kill = host_out ? KILL_HOST : KILL_TIMEOUT;
           push_ready(t);
         }
+      }
+    }
   }
   struct nse_thread *batch = s->ready;
   s->ready = s->ready_tail = NULL;
@@ -771,7 +798,8 @@ void sched_start_job(struct sched *s, enum nse_rule phase, struct host *h,
     nse_host_begin(s->e->L, h);
   j->next = s->jobs;
   s->jobs = j;
-  if (s->e->o->script_timeout_ms > 0 && !uv_is_active((uv_handle_t *)s->tick))
+  if ((s->e->o->script_timeout_ms > 0 || s->e->o->host_timeout_ms > 0) &&
+      !uv_is_active((uv_handle_t *)s->tick))
     uv_timer_start(s->tick, tick_cb, 200, 200);
   schedule(s);
 }

@@ -124,6 +124,7 @@ static enum fetch_kind fetchscript(const char *name, char **path) {
   int slash = n > 0 && name[n - 1] == '/';
   *path = NULL;
   if (name[0] == '/') {
+    log_debug(2, "NSE: Trying absolute path %s", name);
     enum fetch_kind k = classify(name, slash);
     if (k != FETCH_NONE)
       *path = xstrdup(name);

@@ -328,6 +328,40 @@ static void test_concurrency_limit(void **state) {
   free(err);
 }
 
+/* --host-timeout: the host's NSE clock expires, its threads end without
+ * output and the host is marked timed out (NSE-NOTES §5.7). */
+static void test_host_timeout(void **state) {
+  (void)state;
+  struct scan_opts o;
+  opts_init(&o);
+  o.script_scan = 1;
+  o.host_timeout_ms = 300;
+  o.script_spec = xasprintf("%s/tests/integration/nse/host/slow.nse", srcdir);
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct nse_engine *e = NULL;
+  char *err = NULL;
+  assert_int_equal(nse_engine_new(&e, &loop, &o, &err), 0);
+  struct sockaddr_in sin = {.sin_family = AF_INET};
+  sin.sin_addr.s_addr = htonl(0x7f000001);
+  struct host *h = host_new((struct sockaddr *)&sin, sizeof sin);
+  int done = 0;
+  uint64_t t0 = uv_now(&loop);
+  nse_engine_host(e, h, on_done_count, &done);
+  for (int i = 0; i < 2000 && done < 1; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(done, 1);
+  assert_true(uv_now(&loop) - t0 < 5000);
+  assert_int_equal(h->timed_out, 1);
+  assert_int_equal(h->scripts.n, 0);
+  nse_engine_free(e);
+  host_free(h);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  opts_free(&o);
+  free(err);
+}
+
 int main(void) {
   const char *s = getenv("PORTOLAN_SRCDIR");
   snprintf(srcdir, sizeof srcdir, "%s", s ? s : ".");
@@ -342,6 +376,7 @@ int main(void) {
       cmocka_unit_test(test_timeout),
       cmocka_unit_test(test_host_phase),
       cmocka_unit_test(test_concurrency_limit),
+      cmocka_unit_test(test_host_timeout),
   };
   int rc = cmocka_run_group_tests(tests, NULL, NULL);
   datapath_free();
