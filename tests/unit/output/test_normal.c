@@ -420,6 +420,95 @@ static void test_script_edge_cases(void **state) {
   fix_run_free(&r);
 }
 
+static void set_svc(struct host *h, uint16_t port, const char *name,
+                    const char *product, const char *hostname,
+                    const char *ostype, const char *cpe) {
+  struct port *pt = host_port_set(h, PROTO_TCP, port, PS_OPEN, RSN_SYN_ACK, 0);
+  struct service *s = port_service(pt);
+  service_set_str(&s->name, name);
+  service_set_str(&s->product, product);
+  service_set_str(&s->hostname, hostname);
+  service_set_str(&s->ostype, ostype);
+  s->probed = 1;
+  s->name_confidence = 10;
+  if (cpe != NULL) {
+    s->cpe = xcalloc(1, sizeof *s->cpe);
+    s->cpe[0] = xstrdup(cpe);
+    s->ncpe = 1;
+  }
+}
+
+/* Plural "OSs" and the singular "CPE" label for several (an Nmap 7.93 run
+ * against SSH banners of two systems and an FTP banner with a host name). */
+static void test_service_info_plural(void **state) {
+  (void)state;
+  struct fix_run r;
+  fix_run_init(&r, "portolan -sV", NULL);
+  r.o.version_detect = 1;
+  struct host *h = fix_host("127.0.0.1");
+  set_svc(h, 22, "ssh", "OpenSSH", NULL, "Linux", "cpe:/o:linux:linux_kernel");
+  set_svc(h, 2121, "ftp", "OpenBSD ftpd", "myhost.example", "Linux",
+          "cpe:/a:openbsd:ftpd");
+  set_svc(h, 2222, "ssh", "OpenSSH", NULL, "FreeBSD", "cpe:/o:freebsd:freebsd");
+  char *out = fix_render(make_file, &r, &h, 1);
+  assert_non_null(strstr(out, "2222/tcp open  ssh     OpenSSH\n"
+                              "Service Info: Host: myhost.example; OSs: "
+                              "Linux, FreeBSD; CPE: cpe:/o:linux:linux_kernel, "
+                              "cpe:/o:freebsd:freebsd\n\n"));
+  free(out);
+  host_free(h);
+  fix_run_free(&r);
+}
+
+/* Names: the user's name with the address, other addresses of the name,
+ * and a reverse-DNS name that differs. */
+static void test_names(void **state) {
+  (void)state;
+  struct fix_run r;
+  fix_run_init(&r, "portolan", NULL);
+  struct host *h = fix_host("127.0.0.1");
+  h->targetname = xstrdup("scan.example");
+  h->name = xstrdup("li-1.example");
+  h->other_addrs = xcalloc(2, sizeof *h->other_addrs);
+  h->other_addrs[0] = xstrdup("::1");
+  h->other_addrs[1] = xstrdup("127.0.0.2");
+  h->nother_addrs = 2;
+  host_port_set(h, PROTO_TCP, 22, PS_OPEN, RSN_SYN_ACK, 0);
+  char *out = fix_render(make_file, &r, &h, 1);
+  assert_non_null(strstr(
+      out, "Nmap scan report for scan.example (127.0.0.1)\n"
+           "Host is up (0.00057s latency).\n"
+           "Other addresses for scan.example (not scanned): ::1 127.0.0.2\n"
+           "rDNS record for 127.0.0.1: li-1.example\n"
+           "\nPORT   STATE SERVICE\n"));
+  free(out);
+  host_free(h);
+  fix_run_free(&r);
+}
+
+/* -sn: "Host is up." without a table; -sL: the report line only (Nmap
+ * 7.93 runs on loopback). */
+static void test_ping_and_list(void **state) {
+  (void)state;
+  struct fix_run r;
+  fix_run_init(&r, "portolan -sn", NULL);
+  r.o.ping_only = 1;
+  struct host *h = fix_host("127.0.0.1");
+  h->srtt_us = 0;
+  char *out = fix_render(make_file, &r, &h, 1);
+  assert_non_null(strstr(out, "\nNmap scan report for 127.0.0.1\n"
+                              "Host is up.\n# Nmap done"));
+  free(out);
+  r.o.ping_only = 0;
+  r.o.list_scan = 1;
+  h->status = HOST_UNKNOWN;
+  out = fix_render(make_file, &r, &h, 1);
+  assert_non_null(strstr(out, "\nNmap scan report for 127.0.0.1\n# Nmap done"));
+  free(out);
+  host_free(h);
+  fix_run_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_verbose_reason_table),
@@ -432,6 +521,9 @@ int main(void) {
       cmocka_unit_test(test_screen),
       cmocka_unit_test(test_open_only),
       cmocka_unit_test(test_script_edge_cases),
+      cmocka_unit_test(test_service_info_plural),
+      cmocka_unit_test(test_names),
+      cmocka_unit_test(test_ping_and_list),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
