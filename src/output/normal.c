@@ -304,6 +304,42 @@ static void put_not_shown(FILE *f, const struct port_summary *ps) {
   fputc('\n', f);
 }
 
+/* Fingerprints of services that answered but matched nothing, after the
+ * table as in Nmap; Portolan's are not Nmap's, so no submission address. */
+static void put_fingerprints(FILE *f, struct host *h,
+                             const struct port_summary *ps) {
+  size_t count = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1 && count > 0)
+      fprintf(f,
+              "%zu service%s unrecognized despite returning data. "
+              "Fingerprint%s:\n",
+              count, count == 1 ? "" : "s", count == 1 ? "" : "s");
+    for (int p = 0; p < PROTO_COUNT && (pass == 0 || count > 0); p++) {
+      size_t n = 0;
+      struct port *pts = host_ports(h, (enum proto)p, &n);
+      for (size_t i = 0; i < n; i++) {
+        const char *fp = pts[i].x && pts[i].x->has_service
+                             ? pts[i].x->svc.fingerprint
+                             : NULL;
+        if (fp == NULL || *fp == '\0' || ps->hidden[pts[i].state])
+          continue;
+        if (pass == 0) {
+          count++;
+          continue;
+        }
+        if (count > 1)
+          fputs("==============NEXT SERVICE FINGERPRINT (SUBMIT "
+                "INDIVIDUALLY)==============\n",
+                f);
+        outfmt_screen(f, fp, strlen(fp));
+        if (fp[strlen(fp) - 1] != '\n')
+          fputc('\n', f);
+      }
+    }
+  }
+}
+
 static void put_ports(struct normal *n, struct host *h,
                       const struct scan_opts *o) {
   FILE *f = n->w.out;
@@ -323,8 +359,10 @@ static void put_ports(struct normal *n, struct host *h,
     fputs("Some closed ports may be reported as filtered due to "
           "--defeat-rst-ratelimit\n",
           f);
-  if (ps.shown > 0)
+  if (ps.shown > 0) {
     put_table(n, h, &ps);
+    put_fingerprints(f, h, &ps);
+  }
   portsum_free(&ps);
   put_service_info(f, h);
 }

@@ -509,6 +509,34 @@ static void test_ping_and_list(void **state) {
   fix_run_free(&r);
 }
 
+/* Unrecognized services print their fingerprints after the table. */
+static void test_fingerprints(void **state) {
+  (void)state;
+  struct fix_run r;
+  fix_run_init(&r, "portolan -sV", NULL);
+  r.o.version_detect = 1;
+  struct host *h = fix_host("127.0.0.1");
+  for (uint16_t p = 1000; p <= 1001; p++) {
+    struct port *pt = host_port_set(h, PROTO_TCP, p, PS_OPEN, RSN_SYN_ACK, 0);
+    struct service *s = port_service(pt);
+    char *fp = xasprintf("SF-Port%u-TCP:V=0.1%%r(NULL,1,\"\\x1b\")\n", p);
+    s->fingerprint = fp;
+  }
+  char *out = fix_render(make_file, &r, &h, 1);
+  assert_non_null(strstr(
+      out, "1001/tcp open  unknown\n"
+           "2 services unrecognized despite returning data. Fingerprints:\n"
+           "==============NEXT SERVICE FINGERPRINT (SUBMIT "
+           "INDIVIDUALLY)==============\n"
+           "SF-Port1000-TCP:V=0.1%r(NULL,1,\"\\x1b\")\n"
+           "==============NEXT SERVICE FINGERPRINT (SUBMIT "
+           "INDIVIDUALLY)==============\n"
+           "SF-Port1001-TCP:V=0.1%r(NULL,1,\"\\x1b\")\n\n"));
+  free(out);
+  host_free(h);
+  fix_run_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_verbose_reason_table),
@@ -524,6 +552,7 @@ int main(void) {
       cmocka_unit_test(test_service_info_plural),
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_ping_and_list),
+      cmocka_unit_test(test_fingerprints),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
