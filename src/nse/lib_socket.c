@@ -118,6 +118,17 @@ static void check_owner(lua_State *L, struct nsock *s) {
     luaL_error(L, "Invalid reuse of a socket from one thread to another.");
 }
 
+/* Before any I/O is queued: the caller may wait, so it must be a script
+ * coroutine that can yield (not a metamethod, a gsub callback or a
+ * receive_buf delimiter), and it must own the socket (§7.5). Raising
+ * later would leave a completion to wake a thread that waits for
+ * something else. */
+static void check_io(lua_State *L, struct nsock *s) {
+  check_owner(L, s);
+  if (!lua_isyieldable(L) || sched_current(L) == NULL)
+    luaL_error(L, "attempt to yield across a C-call boundary");
+}
+
 static int push_status(lua_State *L, enum sockio_status st) {
   if (st == SST_OK) {
     lua_pushboolean(L, 1);
@@ -289,7 +300,7 @@ static int connect_body(lua_State *L, int top) {
     method = s->proto == SOCKIO_UDP ? 1 : 0;
   if (port < 0 || port > 65535)
     luaL_argerror(L, 3, "port out of range");
-  check_owner(L, s);
+  check_io(L, s);
 
   enum sockio_kind kind = method == 1 ? SOCKIO_UDP : SOCKIO_TCP;
   struct sockaddr_storage sa;
@@ -365,7 +376,7 @@ static int sock_send(lua_State *L) {
   struct nsock *s = check_sock(L);
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
-  check_owner(L, s);
+  check_io(L, s);
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -380,7 +391,7 @@ static int sock_sendto(lua_State *L) {
   int port = check_port(L, 3, &pproto);
   size_t len;
   const char *data = luaL_checklstring(L, 4, &len);
-  check_owner(L, s);
+  check_io(L, s);
   struct sockaddr_storage sa;
   int e = resolve(addr, s->af, SOCK_DGRAM, port, 0, &sa);
   if (e != 0)
@@ -419,7 +430,7 @@ static int k_recv(lua_State *L, int status, lua_KContext ctx) {
 
 static int do_recv(lua_State *L, enum sockio_op op, lua_Integer want) {
   struct nsock *s = check_sock(L);
-  check_owner(L, s);
+  check_io(L, s);
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -546,7 +557,7 @@ static int sock_receive_buf(lua_State *L) {
                    "string or function");
   luaL_checktype(L, 3, LUA_TBOOLEAN);
   lua_settop(L, 3);
-  check_owner(L, s);
+  check_io(L, s);
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -558,7 +569,7 @@ static int sock_receive_buf(lua_State *L) {
 /* reconnect_ssl(): [-0, +1..2, e] may yield */
 static int sock_reconnect_ssl(lua_State *L) {
   struct nsock *s = check_sock(L);
-  check_owner(L, s);
+  check_io(L, s);
   if (s->c == NULL)
     return luaL_error(L, "socket must be connected");
   if (s->c->kind != SOCKIO_TCP || !s->c->connected)

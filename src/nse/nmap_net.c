@@ -136,7 +136,7 @@ int nmap_resolve(lua_State *L) {
     return n;
   }
   struct nse_thread *t = sched_current(L);
-  if (t == NULL) {
+  if (t == NULL || !lua_isyieldable(L)) {
     lua_pushboolean(L, 0);
     lua_pushliteral(L, "Failed to resolve");
     return 2;

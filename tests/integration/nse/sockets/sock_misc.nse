@@ -78,6 +78,18 @@ action = function()
   show("owner_recv", s:receive())
   s:close()
 
+  -- A call that may wait, made where no yield is possible (a gsub
+  -- callback), raises before anything is queued; the socket stays usable.
+  s = nmap.new_socket()
+  s:set_timeout(2000)
+  s:connect("127.0.0.1", echo)
+  show("no_yield", raises(function()
+    return ("x"):gsub("x", function() return s:receive() end)
+  end))
+  s:send("after")
+  show("after_no_yield", s:receive())
+  s:close()
+
   -- Blocking calls work from inside a nested coroutine.
   local nested = coroutine.wrap(function()
     local t = nmap.new_socket()
