@@ -213,6 +213,15 @@ grep -q '^|_hostlate: seen=1 mine=nil$' "$PT_TMP/hostport.out" ||
 grep -q '^|_hostport: hostrule 127.0.0.1 "" ' "$PT_TMP/hostport.out" ||
   bad "hostrule output"
 
+# 10. Forcing with '+' (§3.4): the rule is skipped, the action runs.
+run forced -Pn -sT -p 2001 127.0.0.1 --script "+$N/host/forced.nse" -d2
+grep -q '^|_forced: forced on 2001$' "$PT_TMP/forced.out" ||
+  bad "forced script did not run: $(grep forced "$PT_TMP/forced.out")"
+grep -q '^NSE: Script forced.nse was selected by file path and forced to run.$' \
+  "$PT_TMP/forced.out" || bad "forced -d2 message"
+run unforced -Pn -sT -p 2001 127.0.0.1 --script "$N/host/forced.nse"
+grep -q '^|_forced' "$PT_TMP/unforced.out" && bad "unforced script ran"
+
 if [ "$failures" -ne 0 ]; then
   fail "$failures check(s) failed"
 fi
