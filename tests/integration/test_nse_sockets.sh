@@ -8,7 +8,8 @@
 # The expected files were checked against Nmap 7.93 on the same servers;
 # they differ from Nmap only where Portolan deliberately does (ownership is
 # checked before queuing instead of crashing, the 4 MiB receive_buf cap, a
-# readable "Negative timeout" message, dnet not supported yet).
+# readable "Negative timeout" message, dnet not supported yet, bad target
+# specs refused at once).
 #
 # Everything runs inside a private network namespace (lib.sh), so the
 # fixed ports below exist only there.
@@ -87,6 +88,11 @@ if [ "$elapsed" -gt 15 ]; then
   pt_log "sock_kill: the run took ${elapsed}s after a 2s script timeout"
   failures=$((failures + 1))
 fi
+
+# Targets added by a prerule are scanned. (Nmap 7.93 accepts any string
+# here and fails later; Portolan parses the spec at once and refuses a bad
+# one with 0, "failed to add new targets.".)
+probe nmap_targets "" -Pn -sT -p "$P_ECHO"
 
 KEEP='^PROBE|^[0-9]+/tcp|^\||^Service Info'
 probe nmap_ports "echo=$P_ECHO,silent=$P_SILENT,refused=$P_REFUSED" \
