@@ -65,7 +65,7 @@ static void put_host_prefix(FILE *f, const struct host *h) {
 static void put_port(FILE *f, const struct port *pt) {
   struct svc_view v;
   char text[1024];
-  svc_view_get(pt, &v);
+  outfmt_service(pt, &v);
   fprintf(f, "%u/%s/%s//", pt->number, port_state_name(pt->state),
           proto_name((enum proto)pt->proto));
   if (v.name != NULL) {
@@ -76,7 +76,7 @@ static void put_port(FILE *f, const struct port *pt) {
       fputc('?', f);
   }
   fputs("//", f);
-  if (svc_version_text(v.s, text, sizeof text))
+  if (outfmt_version_text(v.s, text, sizeof text))
     put_field_strict(f, text);
   fputc('/', f);
 }
@@ -96,7 +96,7 @@ static void grep_host(struct writer *w, struct host *h) {
     return;
   }
   struct port_summary ps;
-  portsum_build(&ps, h, o);
+  outfmt_portsum(&ps, h, o);
   put_host_prefix(f, h);
   fputs("\tPorts: ", f);
   int first = 1;
@@ -117,7 +117,7 @@ static void grep_host(struct writer *w, struct host *h) {
     fprintf(f, "\tIgnored State: %s (%zu)", port_state_name(ps.states[0].state),
             ps.states[0].count);
   fputc('\n', f);
-  portsum_free(&ps);
+  outfmt_portsum_free(&ps);
   fflush(f);
 }
 

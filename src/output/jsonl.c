@@ -267,7 +267,7 @@ static void json_postscan(struct writer *w, const struct script_results *rs) {
 
 static void put_service(FILE *f, const struct port *pt) {
   struct svc_view v;
-  svc_view_get(pt, &v);
+  outfmt_service(pt, &v);
   const struct service *s = v.s;
   if (v.name == NULL && s == NULL)
     return;
@@ -298,7 +298,7 @@ static void put_service(FILE *f, const struct port *pt) {
 
 static void put_ports(FILE *f, struct host *h, const struct scan_opts *o) {
   struct port_summary ps;
-  portsum_build(&ps, h, o);
+  outfmt_portsum(&ps, h, o);
   fputs(",\"ports\":[", f);
   int first = 1;
   for (int p = 0; p < PROTO_COUNT; p++) {
@@ -341,7 +341,7 @@ static void put_ports(FILE *f, struct host *h, const struct scan_opts *o) {
     fputs("]}", f);
   }
   fputc(']', f);
-  portsum_free(&ps);
+  outfmt_portsum_free(&ps);
 }
 
 static void json_host(struct writer *w, struct host *h) {

@@ -125,7 +125,7 @@ static void put_reason(FILE *f, enum reason r, int ttl) {
 /* A cell of the port table, escaped for the screen. */
 static char *cell_service(const struct port *pt) {
   struct svc_view v;
-  svc_view_get(pt, &v);
+  outfmt_service(pt, &v);
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
@@ -142,8 +142,8 @@ static char *cell_service(const struct port *pt) {
 static char *cell_version(const struct port *pt) {
   char text[1024];
   struct svc_view v;
-  svc_view_get(pt, &v);
-  if (!svc_version_text(v.s, text, sizeof text))
+  outfmt_service(pt, &v);
+  if (!outfmt_version_text(v.s, text, sizeof text))
     return xstrdup("");
   char *buf = NULL;
   size_t len = 0;
@@ -344,7 +344,7 @@ static void put_ports(struct normal *n, struct host *h,
                       const struct scan_opts *o) {
   FILE *f = n->w.out;
   struct port_summary ps;
-  portsum_build(&ps, h, o);
+  outfmt_portsum(&ps, h, o);
   if (ps.shown == 0) {
     fprintf(f, "All %zu scanned ports on ", ps.total);
     put_host_label(f, h);
@@ -363,7 +363,7 @@ static void put_ports(struct normal *n, struct host *h,
     put_table(n, h, &ps);
     put_fingerprints(f, h, &ps);
   }
-  portsum_free(&ps);
+  outfmt_portsum_free(&ps);
   put_service_info(f, h);
 }
 

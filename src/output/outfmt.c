@@ -153,8 +153,8 @@ static int never_hidden(enum port_state st) {
          st == PS_UNFILTERED;
 }
 
-void portsum_build(struct port_summary *ps, struct host *h,
-                   const struct scan_opts *o) {
+void outfmt_portsum(struct port_summary *ps, struct host *h,
+                    const struct scan_opts *o) {
   memset(ps, 0, sizeof *ps);
   size_t count[PS_COUNT] = {0};
   for (int p = 0; p < PROTO_COUNT; p++) {
@@ -202,7 +202,7 @@ void portsum_build(struct port_summary *ps, struct host *h,
   qsort(ps->states, ps->nstates, sizeof *ps->states, cmp_state);
 }
 
-void portsum_free(struct port_summary *ps) {
+void outfmt_portsum_free(struct port_summary *ps) {
   for (size_t i = 0; i < ps->nstates; i++)
     free(ps->states[i].groups);
   ps->nstates = 0;
@@ -251,7 +251,7 @@ void outfmt_list_ranges(FILE *f, const uint16_t *ports, size_t n) {
   }
 }
 
-void svc_view_get(const struct port *pt, struct svc_view *v) {
+void outfmt_service(const struct port *pt, struct svc_view *v) {
   memset(v, 0, sizeof *v);
   v->conf = 3;
   if (pt->x != NULL && pt->x->has_service) {
@@ -278,7 +278,7 @@ static void append(char *buf, size_t len, size_t *at, const char *s) {
     *at += (size_t)w < len - *at ? (size_t)w : len - *at - 1;
 }
 
-int svc_version_text(const struct service *s, char *buf, size_t len) {
+int outfmt_version_text(const struct service *s, char *buf, size_t len) {
   size_t at = 0;
   buf[0] = '\0';
   if (s == NULL || len < 8)

@@ -66,9 +66,9 @@ struct port_summary {
   size_t shown; /* ports not hidden */
 };
 
-void portsum_build(struct port_summary *ps, struct host *h,
-                   const struct scan_opts *o);
-void portsum_free(struct port_summary *ps);
+void outfmt_portsum(struct port_summary *ps, struct host *h,
+                    const struct scan_opts *o);
+void outfmt_portsum_free(struct port_summary *ps);
 
 /* Writes the sorted port numbers of protocol p that match state st (and
  * reason r unless r < 0) as Nmap's range list: "1-21,23-99,110". */
@@ -86,10 +86,10 @@ struct svc_view {
   int ssl;
 };
 
-void svc_view_get(const struct port *pt, struct svc_view *v);
+void outfmt_service(const struct port *pt, struct svc_view *v);
 /* Writes "product version (extrainfo)" (the parts present, joined by single
  * spaces) into buf, unescaped; returns 0 when there is nothing. */
-int svc_version_text(const struct service *s, char *buf, size_t len);
+int outfmt_version_text(const struct service *s, char *buf, size_t len);
 
 /* A sorted (by script id, stable) copy of the pointer array; free() it. */
 struct script_result **outfmt_sorted_scripts(const struct script_results *rs,

@@ -138,7 +138,7 @@ static void xml_postscan(struct writer *w, const struct script_results *rs) {
 
 static void put_service(FILE *f, const struct port *pt) {
   struct svc_view v;
-  svc_view_get(pt, &v);
+  outfmt_service(pt, &v);
   const struct service *s = v.s;
   int has_detail =
       s != NULL &&
@@ -202,7 +202,7 @@ static void put_extraports(FILE *f, struct host *h,
 
 static void put_ports(FILE *f, struct host *h, const struct scan_opts *o) {
   struct port_summary ps;
-  portsum_build(&ps, h, o);
+  outfmt_portsum(&ps, h, o);
   fputs("<ports>", f);
   put_extraports(f, h, &ps);
   for (int p = 0; p < PROTO_COUNT; p++) {
@@ -224,7 +224,7 @@ static void put_ports(FILE *f, struct host *h, const struct scan_opts *o) {
     }
   }
   fputs("</ports>\n", f);
-  portsum_free(&ps);
+  outfmt_portsum_free(&ps);
 }
 
 static void put_hostnames(FILE *f, const struct host *h) {

@@ -537,6 +537,33 @@ static void test_fingerprints(void **state) {
   fix_run_free(&r);
 }
 
+/* On the screen the "Bug in" note goes to stderr, not into the report. */
+static void test_screen_bug_note(void **state) {
+  (void)state;
+  struct fix_run r;
+  fix_run_init(&r, "portolan", NULL);
+  sresults_add(&r.post, sresult_new("empty", "", 0, NULL));
+  char path[] = "/tmp/portolan-err-XXXXXX";
+  int fd = mkstemp(path);
+  assert_true(fd >= 0);
+  fflush(stderr);
+  int saved = dup(2);
+  dup2(fd, 2);
+  char *out = fix_render(make_screen, &r, NULL, 0);
+  fflush(stderr);
+  dup2(saved, 2);
+  close(saved);
+  char err[128] = "";
+  assert_true(pread(fd, err, sizeof err - 1, 0) >= 0);
+  close(fd);
+  unlink(path);
+  assert_string_equal(err, "Bug in empty: no string output.\n");
+  assert_non_null(strstr(out, "Post-scan script results:\nNmap done: "));
+  assert_null(strstr(out, "Bug in"));
+  free(out);
+  fix_run_free(&r);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_verbose_reason_table),
@@ -553,6 +580,7 @@ int main(void) {
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_ping_and_list),
       cmocka_unit_test(test_fingerprints),
+      cmocka_unit_test(test_screen_bug_note),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
