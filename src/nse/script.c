@@ -228,7 +228,8 @@ int nse_script_load(lua_State *L, const struct nse_pick *p,
   int st = lua_resume(co, L, 0, &nres);
   if (st != LUA_OK && st != LUA_YIELD) {
     if (lua_touserdata(co, -1) == (void *)&nse_require_error_key) {
-      log_verbose(1, "NSE: Failed to load '%s'.", s->path);
+      if (log_verbosity >= 1 || log_debugging >= 1) /* print_verbose */
+        printf("NSE: Failed to load '%s'.\n", s->path);
       lua_settop(L, top);
       nse_script_free(L, s);
       return 1;

@@ -114,6 +114,14 @@ want=$'| stdnseprobe: \n|   id: stdnseprobe\n|   info: ok\n|   tid: ok\n|   work
 [ "$(grep '^|' "$PT_TMP/stdnse.out")" == "$want" ] ||
   bad "stdnse probe: $(grep '^|' "$PT_TMP/stdnse.out")"
 
+run silent -v --script "$N/sched/silent.nse,$N/sched/depa.nse"
+[ "$(cat "$PT_TMP/silent.rc")" == 0 ] || bad "silent_require: exit status"
+grep -q "^NSE: Failed to load '$N/sched/silent.nse'.$" "$PT_TMP/silent.out" ||
+  bad "silent_require: no -v message"
+grep -q '^NSE: Loaded 1 scripts for scanning.$' "$PT_TMP/silent.out" ||
+  bad "silent_require: script not skipped"
+grep -q '^|_depa: a$' "$PT_TMP/silent.out" || bad "silent_require: others ran"
+
 # 5. Validation errors: fatal, Nmap's text, exit status 1.
 expect_fatal() {
   local name="$1" spec="$2" want="$3"
