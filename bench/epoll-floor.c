@@ -31,6 +31,15 @@ static unsigned char is_open[65536];
 
 static void record(int port, int err, int fd) {
   if (err == 0) {
+    /* A loopback socket can connect to itself when the kernel picks the
+     * destination port as its source port: nothing listens there. */
+    struct sockaddr_in me;
+    socklen_t len = sizeof me;
+    if (getsockname(fd, (struct sockaddr *)&me, &len) == 0 &&
+        ntohs(me.sin_port) == port)
+      err = ECONNREFUSED;
+  }
+  if (err == 0) {
     struct linger lg = {1, 0};
     setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
     nopen++;
