@@ -154,6 +154,16 @@ static int is_numeric(const char *name) {
          inet_pton(AF_INET6, name, buf) == 1;
 }
 
+/* The family to resolve a peer in: the socket's, except that an inet6
+ * socket also reaches IPv4 literals (Nmap connects those, as through a
+ * v4-mapped address), while an inet socket given an IPv6 literal fails. */
+static int peer_family(const struct nsock *s, const char *addr) {
+  unsigned char buf[sizeof(struct in_addr)];
+  if (s->af == AF_INET6 && inet_pton(AF_INET, addr, buf) == 1)
+    return AF_INET;
+  return s->af;
+}
+
 /* Resolves name for the socket's family. Returns 0 or a gai code. */
 static int resolve(const char *name, int af, int socktype, int port,
                    int passive, struct sockaddr_storage *out) {
@@ -304,8 +314,8 @@ static int connect_body(lua_State *L, int top) {
 
   enum sockio_kind kind = method == 1 ? SOCKIO_UDP : SOCKIO_TCP;
   struct sockaddr_storage sa;
-  int e = resolve(addr, s->af, kind == SOCKIO_UDP ? SOCK_DGRAM : SOCK_STREAM,
-                  port, 0, &sa);
+  int e = resolve(addr, peer_family(s, addr),
+                  kind == SOCKIO_UDP ? SOCK_DGRAM : SOCK_STREAM, port, 0, &sa);
   if (e != 0 && is_numeric(addr))
     return push_status(L, SST_ERROR); /* nsock fails such a connect */
   if (e != 0)
@@ -393,7 +403,7 @@ static int sock_sendto(lua_State *L) {
   const char *data = luaL_checklstring(L, 4, &len);
   check_io(L, s);
   struct sockaddr_storage sa;
-  int e = resolve(addr, s->af, SOCK_DGRAM, port, 0, &sa);
+  int e = resolve(addr, peer_family(s, addr), SOCK_DGRAM, port, 0, &sa);
   if (e != 0)
     return push_error(L, 1, gai_strerror(e));
   int r = ensure_open(L, s);
@@ -647,7 +657,8 @@ static int sock_bind(lua_State *L) {
   const char *addr = luaL_optstring(L, 2, NULL);
   int port = (int)luaL_checkinteger(L, 3);
   struct sockaddr_storage sa;
-  int e = resolve(addr, s->af, 0, port, 1, &sa);
+  /* Any family, as Nmap: a mismatch shows up at the next connect. */
+  int e = resolve(addr, addr != NULL ? AF_UNSPEC : s->af, 0, port, 1, &sa);
   if (e != 0) {
     lua_pushboolean(L, 0);
     lua_pushfstring(L, "getaddrinfo: %s", gai_strerror(e));

@@ -22,14 +22,14 @@ ns_setup nsesock
 
 PROBES="$PT_SRCDIR/tests/integration/nse/sockets"
 P_LINES=7001 P_CHUNKS=7002 P_ECHO=7003 P_SILENT=7004 P_ENDLESS=7005
-P_HELLO=7006 P_UDP=7007 P_REFUSED=7999 P_SSL=7443
+P_HELLO=7006 P_UDP=7007 P_ECHO6=7008 P_REFUSED=7999 P_SSL=7443
 
 install -m 644 "$PT_LIB_DIR/servers/sockserv.py" "$PT_TMP/"
 ns_bg sockserv "$PT_PYTHON" "$PT_TMP/sockserv.py" --close-after 1.5 \
   --lifetime "$PT_SERVICE_LIFETIME" \
   --tcp lines:$P_LINES --tcp chunks:$P_CHUNKS --tcp echo:$P_ECHO \
   --tcp silent:$P_SILENT --tcp endless:$P_ENDLESS --tcp hello:$P_HELLO \
-  --udp $P_UDP
+  --tcp6 echo:$P_ECHO6 --udp $P_UDP
 
 C="$PT_TMP/certs"
 mkdir -p "$C"
@@ -44,7 +44,8 @@ ns_bg s_server openssl s_server -quiet -rev -accept 127.0.0.1:$P_SSL \
   -cert "$C/default.pem" -key "$C/default.key" -servername sni.test \
   -cert2 "$C/sni.pem" -key2 "$C/sni.key"
 
-for p in $P_LINES $P_CHUNKS $P_ECHO $P_SILENT $P_ENDLESS $P_HELLO $P_SSL; do
+for p in $P_LINES $P_CHUNKS $P_ECHO $P_SILENT $P_ENDLESS $P_HELLO $P_ECHO6 \
+  $P_SSL; do
   wait_port "$p"
 done
 
@@ -73,7 +74,7 @@ probe() {
 }
 
 probe sock_read "lines=$P_LINES,chunks=$P_CHUNKS,hello=$P_HELLO"
-probe sock_misc "echo=$P_ECHO,silent=$P_SILENT,refused=$P_REFUSED,udp=$P_UDP"
+probe sock_misc "echo=$P_ECHO,silent=$P_SILENT,refused=$P_REFUSED,udp=$P_UDP,echo6=$P_ECHO6"
 probe sock_limits "endless=$P_ENDLESS,silent=$P_SILENT" --max-parallelism 2
 probe sock_ssl "ssl=$P_SSL,echo=$P_ECHO,silent=$P_SILENT,der=$C/default.der"
 probe nmap_funcs ""

@@ -12,6 +12,7 @@ served in its own thread:
   silent   sends nothing, reads and discards until the peer closes
   endless  sends b"x" * 64 KiB blocks, no newline, until the peer closes
   hello    sends b"hello\\n" and closes at once
+--tcp6 MODE:PORT does the same on ::1.
 --udp PORT echoes every datagram back to its sender.
 
 Bounded: the process exits after --lifetime seconds; connections idle out
@@ -59,10 +60,11 @@ def serve(conn, mode, close_after):
         MAX_CONNS.release()
 
 
-def listen_tcp(mode, port, close_after):
-    srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+def listen_tcp(mode, port, close_after, addr="127.0.0.1"):
+    family = socket.AF_INET6 if ":" in addr else socket.AF_INET
+    srv = socket.socket(family, socket.SOCK_STREAM)
     srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.bind(("127.0.0.1", port))
+    srv.bind((addr, port))
     srv.listen(64)
     while True:
         conn, _ = srv.accept()
@@ -83,6 +85,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--tcp", action="append", default=[],
                     help="MODE:PORT")
+    ap.add_argument("--tcp6", action="append", default=[],
+                    help="MODE:PORT on ::1")
     ap.add_argument("--udp", type=int, action="append", default=[])
     ap.add_argument("--close-after", type=float, default=2.0)
     ap.add_argument("--lifetime", type=float, default=300.0)
@@ -91,6 +95,11 @@ def main():
         mode, port = spec.split(":")
         threading.Thread(target=listen_tcp,
                          args=(mode, int(port), args.close_after),
+                         daemon=True).start()
+    for spec in args.tcp6:
+        mode, port = spec.split(":")
+        threading.Thread(target=listen_tcp,
+                         args=(mode, int(port), args.close_after, "::1"),
                          daemon=True).start()
     for port in args.udp:
         threading.Thread(target=echo_udp, args=(port,), daemon=True).start()

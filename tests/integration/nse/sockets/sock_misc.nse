@@ -142,6 +142,37 @@ action = function()
   show("udp_refused", u:receive())
   u:close()
 
+  -- sendto takes host and port tables too.
+  u = nmap.new_socket("udp")
+  u:set_timeout(2000)
+  show("udp_sendto_tables", u:sendto({ip = "127.0.0.1"},
+    {number = udp, protocol = "udp"}, "dgram3"))
+  show("udp_recv3", u:receive())
+  u:close()
+
+  -- bind sets the local address of the next connect.
+  s = nmap.new_socket()
+  s:set_timeout(2000)
+  show("bind", s:bind("127.0.0.2", 0))
+  show("bind_connect", s:connect("127.0.0.1", echo))
+  local _, blip, _, brip = s:get_info()
+  show("bind_info", blip, brip)
+  s:close()
+  show("bind_wrong_family", s:bind("::1", 0))
+
+  -- IPv6 sockets.
+  if a.echo6 then
+    s = nmap.new_socket("tcp", "inet6")
+    s:set_timeout(2000)
+    show("v6_connect", s:connect("::1", tonumber(a.echo6)))
+    show("v6_send", s:send("six"))
+    show("v6_recv", s:receive())
+    local _, l6, _, r6 = s:get_info()
+    show("v6_info", l6, r6)
+    s:close()
+    show("v6_on_v4", s:connect("127.0.0.1", echo))
+  end
+
   show("stats", nmap.socket.get_stats().connect_waiting)
   return nil
 end
