@@ -108,9 +108,9 @@ int nse_scripts_link(struct nse_engine *e, char **err);
 /* [-0, +1, m] Parses script-args text into a table; returns 0, or
  * PT_EPARSE with nothing pushed. */
 int nse_args_parse(lua_State *L, const char *text, size_t len);
-/* Builds nmap.registry.args from the options (§4.1) and stores it in
- * the registry table at the stack top... see args.c. Returns 0 or a
- * negative code with *err set. */
+/* [-0, +1 on success] Builds the table for nmap.registry.args from
+ * --script-args-file and --script-args (§4.1, quirks included) and pushes
+ * it. Returns 0, or a negative code with *err set and nothing pushed. */
 int nse_args_load(lua_State *L, const struct scan_opts *o, char **err);
 
 /* ---- result.c ---- */
