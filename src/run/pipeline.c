@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/errcode.h"
@@ -66,6 +67,10 @@ struct pipeline {
   unsigned long up, down, total, completed;
   double start;
   struct script_results pre, post;
+  /* -v narration of the connect scan, as Nmap's "Initiating ..." lines. */
+  int cs_started;
+  double cs_start;
+  unsigned long cs_hosts;
 };
 
 /* A host with its pipeline, for the stage callbacks that carry only one
@@ -90,6 +95,18 @@ static double now_epoch(void) {
   struct timeval tv;
   gettimeofday(&tv, NULL);
   return (double)tv.tv_sec + (double)tv.tv_usec / 1e6;
+}
+
+/* -v lines go to the screen only; a report on stdout must stay clean. */
+static int narrate(const struct pipeline *p) {
+  return log_verbosity > 0 && !p->out.stdout_used;
+}
+
+static void clock_text(char *buf, size_t len) {
+  time_t t = time(NULL);
+  struct tm tm;
+  localtime_r(&t, &tm);
+  strftime(buf, len, "%H:%M", &tm);
 }
 
 /* ---- Host lifecycle --------------------------------------------------- */
@@ -133,6 +150,13 @@ static void box_scripts_done(void *ud) {
 
 static void port_scan_done(struct host *h, void *ud) {
   struct pipeline *p = ud;
+  if (narrate(p) && !p->o->ping_only && !p->stopping) {
+    size_t n = host_state_count(h, PROTO_TCP, PS_OPEN);
+    log_verbose(1,
+                "Completed Connect Scan against %s in %.2fs (%zu open "
+                "port%s)",
+                h->ip, now_epoch() - h->start_time, n, n == 1 ? "" : "s");
+  }
   if (p->stopping) {
     finish_host(p, h, 0);
     return;
@@ -163,6 +187,18 @@ static void after_rdns(struct pipeline *p, struct host *h) {
     return;
   }
   set_stage(p, h, ST_PORTSCAN);
+  if (narrate(p)) {
+    if (!p->cs_started) {
+      char hm[16];
+      clock_text(hm, sizeof hm);
+      log_verbose(1, "Initiating Connect Scan at %s", hm);
+      p->cs_start = now_epoch();
+      p->cs_started = 1;
+    }
+    log_verbose(1, "Scanning %s [%zu port%s]", h->ip, portlist_total(&p->ports),
+                portlist_total(&p->ports) == 1 ? "" : "s");
+  }
+  p->cs_hosts++;
   connect_scan_add(p->cs, h, &p->ports);
 }
 
@@ -298,6 +334,15 @@ static void feed(struct pipeline *p) {
 /* ---- Phases ----------------------------------------------------------- */
 
 static void end_run(struct pipeline *p) {
+  if (narrate(p) && p->cs_started) {
+    char hm[16];
+    clock_text(hm, sizeof hm);
+    log_verbose(1,
+                "Completed Connect Scan at %s, %.2fs elapsed (%lu total "
+                "ports)",
+                hm, now_epoch() - p->cs_start,
+                p->cs_hosts * (unsigned long)portlist_total(&p->ports));
+  }
   p->phase = PH_DONE;
   uv_idle_stop(&p->idle);
   uv_stop(&p->loop);
