@@ -332,6 +332,86 @@ static void print_indented(FILE *f, const char *text) {
   }
 }
 
+/* XML text escaping as Nmap's --script-help -oX writes it. */
+static void xml_escape(FILE *f, const char *s) {
+  for (; *s; s++) {
+    switch (*s) {
+    case '&':
+      fputs("&amp;", f);
+      break;
+    case '<':
+      fputs("&lt;", f);
+      break;
+    case '>':
+      fputs("&gt;", f);
+      break;
+    case '"':
+      fputs("&quot;", f);
+      break;
+    case '\'':
+      fputs("&apos;", f);
+      break;
+    case '\n':
+      fputs("&#xa;", f);
+      break;
+    case '\r':
+      fputs("&#xd;", f);
+      break;
+    case '\t':
+      fputs("&#x9;", f);
+      break;
+    default:
+      fputc(*s, f);
+    }
+  }
+}
+
+/* The <nse-scripts> document of NSE-NOTES §3.6 (not an <nmaprun>). */
+static int help_xml(const struct nse_engine *e, const struct scan_opts *o,
+                    char **err) {
+  int to_stdout = strcmp(o->out_xml, "-") == 0;
+  FILE *x =
+      to_stdout ? stdout : fopen(o->out_xml, o->append_output ? "a" : "w");
+  if (x == NULL) {
+    *err =
+        xasprintf("Failed to open XML output file %s for writing", o->out_xml);
+    return PT_ENOTFOUND;
+  }
+  char *sdir = nse_scripts_dir();
+  char *ldir = datapath_find("nselib", DATAPATH_DIR);
+  fputs("<nse-scripts>\n", x);
+  fputs("<directory name=\"scripts\" path=\"", x);
+  xml_escape(x, sdir ? sdir : "");
+  fputs("\"></directory>\n<directory name=\"nselib\" path=\"", x);
+  xml_escape(x, ldir ? ldir : "");
+  fputs(ldir && ldir[strlen(ldir) - 1] != '/' ? "/" : "", x);
+  fputs("\"></directory>\n", x);
+  for (size_t i = 0; i < e->nscripts; i++) {
+    const struct nse_script *s = e->scripts[i];
+    fputs("<script filename=\"", x);
+    xml_escape(x, s->path);
+    fputs("\">\n<categories>", x);
+    for (size_t k = 0; k < s->ncategories; k++) {
+      fputs("<category>", x);
+      xml_escape(x, s->categories[k]);
+      fputs("</category>", x);
+    }
+    fputs("</categories>\n", x);
+    if (s->description) {
+      fputs("<description>", x);
+      xml_escape(x, s->description);
+      fputs("</description>\n", x);
+    }
+    fputs("</script>\n", x);
+  }
+  fputs("</nse-scripts>\n", x);
+  free(sdir);
+  free(ldir);
+  if (to_stdout)
+    return fflush(x) == 0 ? 0 : PT_ENOTFOUND;
+  return fclose(x) == 0 ? 0 : PT_ENOTFOUND;
+}
+
 int nse_script_help(const struct scan_opts *o, FILE *f, char **err) {
   struct nse_engine *e;
   int rc = engine_build(&e, NULL, o, o->script_help ? o->script_help : "", err);
@@ -344,6 +424,8 @@ int nse_script_help(const struct scan_opts *o, FILE *f, char **err) {
     if (s->description)
       print_indented(f, s->description);
   }
+  if (rc == 0 && o->out_xml)
+    rc = help_xml(e, o, err);
   nse_engine_free(e);
   return rc;
 }

@@ -178,6 +178,13 @@ got="$(grep -c '^|_' "$PT_TMP/sel-dir.out")"
 run help --datadir "$D" --script-help vulnx
 grep -q '^Categories: vuln Intrusive$' "$PT_TMP/help.out" ||
   bad "--script-help: $(head -c 300 "$PT_TMP/help.out")"
+run helpxml --datadir "$D" --script-help vulnx -oX "$PT_TMP/help.xml"
+grep -q "^<script filename=\"$D/scripts/vulnx.nse\">$" "$PT_TMP/help.xml" &&
+  grep -q '^<categories><category>vuln</category><category>Intrusive</category></categories>$' \
+    "$PT_TMP/help.xml" || bad "--script-help -oX: $(cat "$PT_TMP/help.xml")"
+if command -v xmllint >/dev/null; then
+  xmllint --noout "$PT_TMP/help.xml" 2>/dev/null || bad "help XML not well-formed"
+fi
 
 # 7. --script-args-file: file first, command line overrides, the quirk "".
 printf 'outtest.mode=lines,' >"$PT_TMP/args.txt"
