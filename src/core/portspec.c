@@ -60,10 +60,6 @@ static void set_port(struct bitmaps *bm, int p, unsigned port) {
   bm->bits[p][port / 8] |= (uint8_t)(1u << (port % 8));
 }
 
-static int has_port(const struct bitmaps *bm, int p, unsigned port) {
-  return (bm->bits[p][port / 8] >> (port % 8)) & 1;
-}
-
 /* Parses a decimal port number at *s; accepts up to 6 digits so that
  * 70000 is reported as out of range rather than malformed. Returns the
  * value, or -1 when there is no digit, -2 when out of range. */
@@ -195,15 +191,19 @@ static int proto_letter(char c, int *p) {
 static void bitmaps_to_list(const struct bitmaps *bm, struct portlist *out) {
   for (int p = 0; p < PROTO_COUNT; p++) {
     size_t n = 0;
-    for (unsigned port = 0; port < 65536; port++)
-      n += (size_t)has_port(bm, p, port);
+    for (size_t b = 0; b < sizeof bm->bits[p]; b++)
+      n += (size_t)__builtin_popcount(bm->bits[p][b]);
     free(out->ports[p]);
     out->ports[p] = n ? xmalloc(n * sizeof(uint16_t)) : NULL;
     out->n[p] = n;
     size_t i = 0;
-    for (unsigned port = 0; port < 65536; port++)
-      if (has_port(bm, p, port))
-        out->ports[p][i++] = (uint16_t)port;
+    for (size_t b = 0; b < sizeof bm->bits[p] && i < n; b++) {
+      if (bm->bits[p][b] == 0)
+        continue;
+      for (unsigned bit = 0; bit < 8; bit++)
+        if (bm->bits[p][b] & (1u << bit))
+          out->ports[p][i++] = (uint16_t)(b * 8 + bit);
+    }
   }
 }
 

@@ -100,7 +100,7 @@ static const struct tcase cases[] = {
     {"10.0-3.0.1/24", V4, 0, "", 1024, "10.0.0.0", "10.3.0.255"},
     {"10.1-2.0.0/16", V4, 0, "", 131072, "10.1.0.0 10.1.0.1", "10.2.255.255"},
     {"1.2.3.4/12", V4, 0, "", 1048576, "1.0.0.0 1.0.0.1", "1.15.255.255"},
-    {"1.2.3.4/08", V4, 0, "", 16777216, "1.0.0.0", NULL},
+    {"1.2.3.4/016", V4, 0, "", 65536, "1.2.0.0", "1.2.255.255"},
     {"10.0.0.0/33", V4, 0, "Illegal netmask in \"10.0.0.0/33\". Assuming /32",
      1, "10.0.0.0", "10.0.0.0"},
     {"127.1", V4, 0, "", 1, "127.0.0.1(127.1)", NULL},
@@ -150,7 +150,8 @@ static const struct tcase cases[] = {
     {"::1/126", V6, 0, "", 4, ":: ::1 ::2 ::3", "::3"},
     {"2001:db8::/120", V6, 0, "", 256, "2001:db8:: 2001:db8::1",
      "2001:db8::ff"},
-    {"2001:db8::1:2/104", V6, 0, "", 16777216, "2001:db8::", NULL},
+    {"2001:db8::1:2/112", V6, 0, "", 65536, "2001:db8::1:0",
+     "2001:db8::1:ffff"},
     {"::1/129", V6, 0, "Assuming /128", 1, "::1", "::1"},
     {"fe80::1%1", V6, 0, "", 1, "fe80::1", NULL},
     {"::1/100", V6, PT_EPARSE, "Illegal netmask in \"::1/100\"", 0, "", NULL},
@@ -234,15 +235,22 @@ static void test_whole_space(void **state) {
   assert_string_equal(got, "255.255.255.253 255.255.255.254 255.255.255.255");
   target_stream_free(ts);
 
-  /* IPv6 blocks are skipped the same way. */
+  /* IPv6 blocks are skipped the same way; /104 is the largest accepted. */
   ts = target_stream_new(AF_INET6);
   add_ok(ts, "2001:db8::/104");
-  excl_ok(ts, "2001:db8::/105");
-  excl_ok(ts, "2001:db8::80:0/106");
-  excl_ok(ts, "2001:db8::c0:0/107");
-  assert_int_equal(expand(ts, got, sizeof got, 2, 1u << 22, last, sizeof last),
-                   1u << 21);
-  assert_string_equal(got, "2001:db8::e0:0 2001:db8::e0:1");
+  for (int bits = 105; bits <= 112; bits++) {
+    /* Excludes the first half of what is left each time. */
+    char spec[64];
+    unsigned off = 0;
+    for (int b = 105; b < bits; b++)
+      off |= 1u << (128 - b);
+    snprintf(spec, sizeof spec, "2001:db8::%x:%x/%d", off >> 16, off & 0xffff,
+             bits);
+    excl_ok(ts, spec);
+  }
+  assert_int_equal(expand(ts, got, sizeof got, 2, 1u << 20, last, sizeof last),
+                   65536);
+  assert_string_equal(got, "2001:db8::ff:0 2001:db8::ff:1");
   assert_string_equal(last, "2001:db8::ff:ffff");
   target_stream_free(ts);
   ts = target_stream_new(AF_INET6);

@@ -1,2 +1,0 @@
-/* Placeholder so the layer library is never empty. */
-typedef int portolan_net_placeholder;
