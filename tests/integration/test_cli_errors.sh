@@ -53,7 +53,8 @@ expect_error() {
   grep -Eq -- "$re" "$TMP/err" || fail "[$*] stderr does not match /$re/: $err"
   local lines
   lines=$(grep -cv -e '^$' -e '^QUITTING!$' -e '^See the output of .* -h' \
-    -e '^WARNING: ' "$TMP/err")
+    -e '^WARNING: ' -e '^NSE: failed to initialize the script engine:$' \
+    "$TMP/err")
   [ "$lines" -le 1 ] || fail "[$*] error is $lines lines: $err"
 }
 
@@ -119,6 +120,13 @@ expect_error 1 "65535|port spec|illegal" -n --exclude-ports 99999 127.0.0.1
 # A very long port list of bad tokens must not crash or take long.
 long=$(printf '8%.0s,' $(seq 1 5000))x
 expect_error 1 "port spec|illegal|[Pp]ort|service" -n -p "$long" 127.0.0.1
+
+# Script selection and arguments: Nmap's engine errors.
+expect_error 1 "did not match a category, filename, or directory" \
+  -n -Pn --datadir "${PORTOLAN_SRCDIR:-.}" --script no-such-script-xyz 127.0.0.1
+expect_error 1 "/nonexistent-args" -n -Pn --script banner \
+  --script-args-file /nonexistent-args 127.0.0.1
+expect_error 1 "did not match" --script-help no-such-script-xyz
 
 # Files that do not exist or cannot be written.
 expect_error 1 "Failed to open input file $TMP/none" -n -iL "$TMP/none"
