@@ -84,8 +84,11 @@ static int stdnse_silent_require(lua_State *L) {
   if (lua_pcall(L, n, 1, 0) == LUA_OK)
     return 1;
   if (log_debugging >= 1) {
-    const char *msg = lua_tostring(L, -1);
-    luaL_traceback(L, L, msg ? msg : "(error object)", 0);
+    /* debug.traceback returns a non-string message unchanged. */
+    if (lua_type(L, -1) == LUA_TSTRING)
+      luaL_traceback(L, L, lua_tostring(L, -1), 0);
+    else
+      lua_pushfstring(L, "%s: %p", luaL_typename(L, -1), lua_topointer(L, -1));
     log_debug(1, "NSE: %s", lua_tostring(L, -1));
   }
   lua_pushlightuserdata(L, (void *)&nse_require_error_key);
