@@ -454,6 +454,10 @@ static void walk_close(uv_handle_t *h, void *arg) {
 }
 
 static void teardown(struct pipeline *p) {
+  /* Lookups still pending (only after a forced stop) are cancelled first,
+   * while the stages their callbacks lead to still exist. */
+  resolver_free(p->res);
+  p->res = NULL;
   progress_free(p->prog);
   if (p->cs != NULL)
     connect_scan_free(p->cs);
@@ -461,7 +465,6 @@ static void teardown(struct pipeline *p) {
     discovery_free(p->disc);
   if (p->nse != NULL)
     nse_engine_free(p->nse);
-  resolver_free(p->res);
   uv_close((uv_handle_t *)&p->sigint, NULL);
   uv_close((uv_handle_t *)&p->sigterm, NULL);
   uv_close((uv_handle_t *)&p->idle, NULL);
@@ -498,9 +501,15 @@ static void finish_report(struct pipeline *p) {
 
 static int init_stages(struct pipeline *p) {
   const struct scan_opts *o = p->o;
+  int rc = resolver_new(&p->loop, o->dns_servers, &p->res);
+  if (rc != 0) {
+    log_error("Invalid --dns-servers \"%s\": %s\nQUITTING!",
+              o->dns_servers ? o->dns_servers : "", pt_strerror(rc));
+    return rc;
+  }
   if (o->script_scan || o->version_detect) {
     char *err = NULL;
-    int rc = nse_engine_new(&p->nse, &p->loop, o, &err);
+    rc = nse_engine_new(&p->nse, &p->loop, o, &err);
     if (rc != 0) {
       log_error("NSE: failed to initialize the script engine:\n%s\n\n"
                 "QUITTING!",
@@ -522,7 +531,6 @@ static int init_stages(struct pipeline *p) {
     if (!o->ping_only)
       p->cs = connect_scan_new(&p->loop, o, port_scan_done, p);
   }
-  p->res = resolver_new(&p->loop, o->dns_servers);
   return 0;
 }
 

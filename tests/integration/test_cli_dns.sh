@@ -1,0 +1,75 @@
+#!/bin/bash
+# Name resolution in the pipeline: target names, reverse names (-sL without
+# -n), --dns-servers, names that do not resolve (warned and skipped), -n.
+# A dnsmasq inside a throwaway namespace is the only DNS server used.
+set -u
+P=${PORTOLAN:?set PORTOLAN to the portolan binary}
+NS=pt-clidns-$$
+TMP=$(mktemp -d /tmp/pt-clidns.XXXXXX)
+fails=0
+cleanup() {
+  ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null
+  ip netns del "$NS" 2>/dev/null
+  rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+fail() {
+  echo "FAIL: $*"
+  fails=$((fails + 1))
+}
+if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS" 2>/dev/null; then
+  echo "SKIP: needs root and ip netns"
+  exit 77
+fi
+command -v dnsmasq >/dev/null || { echo "SKIP: dnsmasq missing"; exit 77; }
+ns() { ip netns exec "$NS" "$@"; }
+ns ip link set lo up
+ns dnsmasq --no-daemon --no-resolv --no-hosts --port 5353 \
+  --listen-address 127.0.0.1 --bind-interfaces \
+  --address=/example.test/127.0.0.7 \
+  --ptr-record=7.0.0.127.in-addr.arpa,seven.example.test \
+  --ptr-record=8.0.0.127.in-addr.arpa,eight.example.test \
+  >"$TMP/dnsmasq.log" 2>&1 &
+for _ in $(seq 1 50); do
+  ns bash -c 'exec 3<>/dev/udp/127.0.0.1/5353' 2>/dev/null && break
+  sleep 0.1
+done
+sleep 0.3
+
+run() {
+  timeout 20 ip netns exec "$NS" "$P" "$@" >"$TMP/out" 2>"$TMP/err"
+  rc=$?
+}
+
+# Forward and reverse through --dns-servers.
+run --dns-servers 127.0.0.1:5353 -sL www.example.test 127.0.0.8 \
+  no-such-name.invalid-tld
+[ "$rc" -eq 0 ] || fail "status $rc: $(cat "$TMP/err")"
+grep -q "www.example.test (127.0.0.7)" "$TMP/out" ||
+  fail "forward name not reported: $(cat "$TMP/out")"
+grep -q "eight.example.test (127.0.0.8)" "$TMP/out" ||
+  fail "reverse name not reported: $(cat "$TMP/out")"
+grep -q 'Failed to resolve "no-such-name.invalid-tld"' "$TMP/err" ||
+  fail "unresolvable name not warned about: $(cat "$TMP/err")"
+grep -q "3 IP addresses\|2 IP addresses" "$TMP/out" ||
+  fail "host count: $(cat "$TMP/out")"
+
+# -n: no reverse lookups, but target names still resolve.
+run -n --dns-servers 127.0.0.1:5353 -sL www.example.test 127.0.0.8
+[ "$rc" -eq 0 ] || fail "-n: status $rc"
+grep -q "eight.example.test" "$TMP/out" && fail "-n still did a reverse lookup"
+grep -q "127.0.0.7" "$TMP/out" || fail "-n: target name not resolved"
+
+# Only unresolvable names: Nmap's warning, status 0.
+run --dns-servers 127.0.0.1:5353 -sL nothing.invalid-tld
+[ "$rc" -eq 0 ] || fail "all names bad: status $rc"
+grep -q "No targets were specified" "$TMP/err" ||
+  fail "all names bad: no warning: $(cat "$TMP/err")"
+
+# A bad server list stops the run.
+run --dns-servers 'not a server!' -sL 127.0.0.1
+[ "$rc" -eq 1 ] || fail "bad --dns-servers: status $rc"
+grep -q "dns-servers" "$TMP/err" || fail "bad --dns-servers: $(cat "$TMP/err")"
+
+[ "$fails" -eq 0 ] && echo PASS
+[ "$fails" -eq 0 ]
