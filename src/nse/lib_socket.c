@@ -27,6 +27,7 @@
 
 #include "core/options.h"
 #include "core/xalloc.h"
+#include "nse/aresolve.h"
 #include "nse/lib_socket.h"
 #include "nse/sched.h"
 #include "nse/socklock.h"
@@ -46,6 +47,8 @@ struct nsock {
   int has_bind;
   lua_State *owner; /* coroutine of the last I/O call; NULL after connect */
   char sni[256];
+  struct sockaddr_storage peer; /* a name just resolved for the call */
+  int have_peer;
   char *buf; /* receive_buf buffer */
   size_t blen, bcap;
   struct socklock_member m;
@@ -164,29 +167,71 @@ static int peer_family(const struct nsock *s, const char *addr) {
   return s->af;
 }
 
-/* Resolves name for the socket's family. Returns 0 or a gai code. */
-static int resolve(const char *name, int af, int socktype, int port,
-                   int passive, struct sockaddr_storage *out) {
+/* Resolves name for family into *out with port set: numeric addresses
+ * only when numeric_only (peers: names go through aresolve so that the
+ * loop never blocks), any name otherwise (bind, as Nmap does it).
+ * Returns 0 or a gai code. */
+static int resolve(const char *name, int af, int socktype, int port, int flags,
+                   struct sockaddr_storage *out) {
   struct addrinfo hints = {0}, *res = NULL;
   char portstr[16];
   hints.ai_family = af;
   hints.ai_socktype = socktype;
-  hints.ai_flags = AI_NUMERICSERV | (passive ? AI_PASSIVE : 0);
+  hints.ai_flags = AI_NUMERICSERV | flags;
   snprintf(portstr, sizeof portstr, "%d", port);
-  /* Numeric addresses never touch the resolver. Names are resolved
-   * synchronously: scripts pass names rarely (targets are addresses).
-   * TODO(#3): resolve names through src/net/dns when it lands. */
-  hints.ai_flags |= AI_NUMERICHOST;
   int e = getaddrinfo(name, portstr, &hints, &res);
-  if (e != 0 && name != NULL && !is_numeric(name)) {
-    hints.ai_flags &= ~AI_NUMERICHOST;
-    e = getaddrinfo(name, portstr, &hints, &res);
-  }
   if (e != 0)
     return e;
   memcpy(out, res->ai_addr, res->ai_addrlen);
   freeaddrinfo(res);
   return 0;
+}
+
+/* Finds the peer address of connect or sendto: the one a name lookup
+ * just produced (s->peer), a numeric address, or else starts a lookup.
+ * Returns 0 with *sa set, 1 when the caller must yield to k (ctx: the
+ * request), or 2 with false, message pushed. */
+static int find_peer(lua_State *L, struct nsock *s, const char *addr,
+                     int socktype, int port, struct sockaddr_storage *sa,
+                     struct aresolve **q) {
+  int fam = peer_family(s, addr);
+  if (s->have_peer) {
+    s->have_peer = 0;
+    *sa = s->peer;
+    return 0;
+  }
+  int e = resolve(addr, fam, socktype, port, AI_NUMERICHOST, sa);
+  if (e == 0)
+    return 0;
+  if (is_numeric(addr)) {
+    push_status(L, SST_ERROR); /* nsock fails such a connect */
+    return 2;
+  }
+  char portstr[16];
+  snprintf(portstr, sizeof portstr, "%d", port);
+  e = aresolve_start(L, addr, portstr, fam, socktype, q);
+  if (e < 0) {
+    push_error(L, 1, aresolve_strerror(e));
+    return 2;
+  }
+  return 1;
+}
+
+/* Continuation of a lookup: records the address and restarts the call
+ * (connect or sendto, whose 4 arguments are still on the stack). */
+static int peer_found(lua_State *L, lua_KContext ctx, lua_CFunction again) {
+  struct nsock *s = check_sock(L);
+  struct addrinfo *res;
+  lua_settop(L, 4);
+  int e = aresolve_take((struct aresolve *)ctx, &res);
+  if (e != 0 || res == NULL) {
+    uv_freeaddrinfo(res);
+    return push_error(L, 1, aresolve_strerror(e != 0 ? e : UV_EAI_NONAME));
+  }
+  memcpy(&s->peer, res->ai_addr, res->ai_addrlen);
+  s->have_peer = 1;
+  uv_freeaddrinfo(res);
+  return again(L);
 }
 
 /* Reads a host argument: a string, or a table with ip and/or targetname.
@@ -267,6 +312,15 @@ static void op_done(lua_State *L, struct nsock *s) {
 
 static int connect_body(lua_State *L, int top);
 
+static int connect_again(lua_State *L) {
+  return connect_body(L, 4);
+}
+
+static int k_connect_found(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  return peer_found(L, ctx, connect_again);
+}
+
 static int k_connect_again(lua_State *L, int status, lua_KContext ctx) {
   (void)status;
   lua_settop(L, (int)ctx);
@@ -314,12 +368,13 @@ static int connect_body(lua_State *L, int top) {
 
   enum sockio_kind kind = method == 1 ? SOCKIO_UDP : SOCKIO_TCP;
   struct sockaddr_storage sa;
-  int e = resolve(addr, peer_family(s, addr),
-                  kind == SOCKIO_UDP ? SOCK_DGRAM : SOCK_STREAM, port, 0, &sa);
-  if (e != 0 && is_numeric(addr))
-    return push_status(L, SST_ERROR); /* nsock fails such a connect */
-  if (e != 0)
-    return push_error(L, 1, gai_strerror(e));
+  struct aresolve *q;
+  int e = find_peer(L, s, addr, kind == SOCKIO_UDP ? SOCK_DGRAM : SOCK_STREAM,
+                    port, &sa, &q);
+  if (e == 2)
+    return 2;
+  if (e == 1)
+    return sched_yield(L, (lua_KContext)q, k_connect_found);
 
   struct nse_thread *t = sched_current(L);
   drop_conn(s); /* an open socket is closed first (§7.2) */
@@ -393,6 +448,13 @@ static int sock_send(lua_State *L) {
   return do_send(L, s, data, len, NULL);
 }
 
+static int sock_sendto(lua_State *L);
+
+static int k_sendto_found(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  return peer_found(L, ctx, sock_sendto);
+}
+
 /* sendto(host, port, data): [-0, +1..2, e] may yield */
 static int sock_sendto(lua_State *L) {
   struct nsock *s = check_sock(L);
@@ -402,10 +464,14 @@ static int sock_sendto(lua_State *L) {
   size_t len;
   const char *data = luaL_checklstring(L, 4, &len);
   check_io(L, s);
+  lua_settop(L, 4);
   struct sockaddr_storage sa;
-  int e = resolve(addr, peer_family(s, addr), SOCK_DGRAM, port, 0, &sa);
-  if (e != 0)
-    return push_error(L, 1, gai_strerror(e));
+  struct aresolve *q;
+  int e = find_peer(L, s, addr, SOCK_DGRAM, port, &sa, &q);
+  if (e == 2)
+    return 2;
+  if (e == 1)
+    return sched_yield(L, (lua_KContext)q, k_sendto_found);
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -658,7 +724,8 @@ static int sock_bind(lua_State *L) {
   int port = (int)luaL_checkinteger(L, 3);
   struct sockaddr_storage sa;
   /* Any family, as Nmap: a mismatch shows up at the next connect. */
-  int e = resolve(addr, addr != NULL ? AF_UNSPEC : s->af, 0, port, 1, &sa);
+  int e =
+      resolve(addr, addr != NULL ? AF_UNSPEC : s->af, 0, port, AI_PASSIVE, &sa);
   if (e != 0) {
     lua_pushboolean(L, 0);
     lua_pushfstring(L, "getaddrinfo: %s", gai_strerror(e));

@@ -21,6 +21,7 @@
 
 #include "core/options.h"
 #include "core/xalloc.h"
+#include "nse/aresolve.h"
 #include "nse/nse_int.h"
 #include "nse/sched.h"
 
@@ -35,15 +36,6 @@ static int scan_family(lua_State *L) {
 }
 
 /* ---- resolve ---- */
-
-struct resolve_req {
-  uv_getaddrinfo_t req;
-  struct nse_thread *t;
-  int status;
-  struct addrinfo *res;
-  int done, abandoned;
-  int family;
-};
 
 /* [-0, +2, m] true, {addresses} or false, "Failed to resolve". */
 static int push_addrs(lua_State *L, const struct addrinfo *res, int family) {
@@ -81,41 +73,11 @@ static int push_addrs(lua_State *L, const struct addrinfo *res, int family) {
   return 2;
 }
 
-static void resolve_cb(uv_getaddrinfo_t *r, int status, struct addrinfo *res) {
-  struct resolve_req *q = r->data;
-  if (q->abandoned) {
-    uv_freeaddrinfo(res);
-    free(q);
-    return;
-  }
-  q->status = status;
-  q->res = res;
-  q->done = 1;
-  sched_wake(q->t);
-}
-
-/* The thread ended while waiting (or before its continuation ran). */
-static void resolve_closed(lua_State *L, void *ud) {
-  struct resolve_req *q = ud;
-  (void)L;
-  sched_thread_release(q->t);
-  if (q->done) {
-    uv_freeaddrinfo(q->res);
-    free(q);
-  } else {
-    q->abandoned = 1;
-    uv_cancel((uv_req_t *)&q->req);
-  }
-}
-
 static int k_resolve(lua_State *L, int status, lua_KContext ctx) {
-  struct resolve_req *q = (struct resolve_req *)ctx;
-  struct addrinfo *res = q->res;
-  int family = q->family;
+  struct addrinfo *res;
   (void)status;
-  sched_cancel_close(q->t, q);
-  sched_thread_release(q->t);
-  free(q);
+  aresolve_take((struct aresolve *)ctx, &res);
+  int family = (int)lua_tointeger(L, 3); /* pushed before yielding */
   int n = push_addrs(L, res, family);
   uv_freeaddrinfo(res);
   return n;
@@ -135,26 +97,14 @@ int nmap_resolve(lua_State *L) {
     freeaddrinfo(res);
     return n;
   }
-  struct nse_thread *t = sched_current(L);
-  if (t == NULL || !lua_isyieldable(L)) {
+  struct aresolve *q;
+  lua_settop(L, 2);
+  lua_pushinteger(L, family);
+  if (aresolve_start(L, name, NULL, family, SOCK_STREAM, &q) < 0) {
     lua_pushboolean(L, 0);
     lua_pushliteral(L, "Failed to resolve");
     return 2;
   }
-  struct resolve_req *q = xcalloc(1, sizeof *q);
-  q->req.data = q;
-  q->family = family;
-  q->t = t;
-  hints.ai_flags = 0;
-  if (uv_getaddrinfo(sched_loop(L), &q->req, resolve_cb, name, NULL, &hints) <
-      0) {
-    free(q);
-    lua_pushboolean(L, 0);
-    lua_pushliteral(L, "Failed to resolve");
-    return 2;
-  }
-  sched_thread_hold(t);
-  sched_on_close(t, q, resolve_closed, q);
   return sched_yield(L, (lua_KContext)q, k_resolve);
 }
 

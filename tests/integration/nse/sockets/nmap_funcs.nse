@@ -50,6 +50,10 @@ action = function()
     return ok, #t, t[1]
   end)())
   show("resolve6", nmap.resolve("::1", "inet"))
+  show("resolve_name", (function()
+    local ok, t = nmap.resolve("localhost", "inet")
+    return ok, t[1]
+  end)())
   show("resolve_badfam", raises(nmap.resolve, "127.0.0.1", "ipx"))
   show("interface", nmap.get_interface())
   local lo = nmap.get_interface_info("lo")

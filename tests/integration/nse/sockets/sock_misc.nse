@@ -142,6 +142,18 @@ action = function()
   show("udp_refused", u:receive())
   u:close()
 
+  -- Names are looked up without blocking (here through /etc/hosts).
+  s = nmap.new_socket()
+  s:set_timeout(2000)
+  show("name_connect", s:connect("localhost", echo))
+  show("name_info", (select(4, s:get_info())))
+  s:close()
+  u = nmap.new_socket("udp")
+  u:set_timeout(2000)
+  show("name_sendto", u:sendto("localhost", udp, "named"))
+  show("name_recv", u:receive())
+  u:close()
+
   -- sendto takes host and port tables too.
   u = nmap.new_socket("udp")
   u:set_timeout(2000)
