@@ -8,6 +8,12 @@ categories = {"safe"}
 
 prerule = function() return true end
 
+-- Also runs on the banner service (run.sh scans it), to check what only a
+-- port thread has: a target in the log prefixes and real host tables.
+portrule = function(host, port)
+  return port.number == tonumber(stdnse.get_script_args("test.banner_port"))
+end
+
 -- Runs fn with nmap.registry.args replaced by args.
 local function with_args(args, fn)
   local saved = nmap.registry.args
@@ -294,6 +300,36 @@ local cases = {
   end},
 }
 
-action = function()
+local port_cases = {
+  {"log prefixes carry ip:port", function()
+    local host, port = stdnse.gethostport()
+    H.eq(host.ip, "127.0.0.1", "gethostport host")
+    local where = " 127.0.0.1:" .. port.number
+    local lines = H.capture_log(1, 1, function()
+      stdnse.debug1("d")
+      stdnse.verbose1("v")
+    end)
+    H.eq(lines[1], "stdout|[test_stdnse" .. where .. "] d", "debug at d1")
+    H.eq(lines[2], "stdout|[test_stdnse] v", "verbose at v1: no target")
+    lines = H.capture_log(2, 2, function()
+      stdnse.debug2("d")
+      stdnse.verbose2("v")
+    end)
+    H.ok(lines[1]:match("^stdout|%[test_stdnse M:%x+ 127%.0%.0%.1:%d+%] d$"),
+      "debug at d2: " .. tostring(lines[1]))
+    H.eq(lines[2], "stdout|[test_stdnse" .. where .. "] v", "verbose at v2")
+  end},
+  {"real host tables", function()
+    local host = stdnse.gethostport()
+    H.eq(stdnse.get_hostname(host), "127.0.0.1", "get_hostname")
+    local t = stdnse.get_timeout(host)
+    H.ok(t >= 1000 and t <= 8000, "get_timeout within bounds: " .. t)
+  end},
+}
+
+action = function(host, port)
+  if SCRIPT_TYPE == "portrule" then
+    return H.run(port_cases)
+  end
   return H.run(cases)
 end
