@@ -318,6 +318,14 @@ int target_spec_parse(const char *text, int af, struct target_spec *out,
     free(part);
     return fail_resolve(shown, err, errlen);
   }
+  if (af == AF_INET6 && prefix >= 0 && prefix < SPEC_V6_MIN_PREFIX) {
+    snprintf(err, errlen,
+             "Illegal netmask in \"%s\": IPv6 prefixes shorter than /%d "
+             "(over %u hosts) are not supported",
+             shown, SPEC_V6_MIN_PREFIX, 1u << (128 - SPEC_V6_MIN_PREFIX));
+    free(part);
+    return PT_EPARSE;
+  }
   out->kind = SPEC_NAME;
   out->name = part;
   out->prefix = prefix;

@@ -12,9 +12,12 @@
  *     partition the stream. A name counts as one position (the shard that
  *     owns the name resolves it); the addresses it resolves to are then
  *     not sharded again.
- *   - An excluded address whose whole low-order block is excluded too
- *     skips that block at once (both families), so "0.0.0.0/0 --exclude
- *     0.0.0.0/0" ends immediately rather than after 2^32 tests. */
+ *   - Exclusions skip whole blocks rather than testing each address: an
+ *     IPv4 cursor computes, once per /24 it enters, which last octets the
+ *     union of exclusions leaves and whether one exclusion covers a larger
+ *     block; an IPv6 cursor jumps over each excluded aligned block. So
+ *     "0.0.0.0/0 --exclude 0.0.0.0/0" ends at once, and no exclusion set
+ *     costs more than one test per /24 per exclusion. */
 #include "core/targets.h"
 
 #include <errno.h>
@@ -45,6 +48,13 @@ struct cursor {
   int active, started;
   uint8_t o[4];  /* SPEC_V4: current octets */
   uint32_t idx6; /* SPEC_V6: current offset in the block */
+  /* SPEC_V4 exclusion state for the current first three octets `pfx`:
+   * last-octet values not excluded, and the first octet index from which
+   * one exclusion covers the rest of the block (4: none). */
+  int have_pfx;
+  uint8_t pfx[3];
+  uint8_t allowed3[32];
+  int skip_from;
 };
 
 struct target_stream {
@@ -228,18 +238,10 @@ static int oct_subset(const uint8_t a[32], const uint8_t b[32]) {
   return 1;
 }
 
-/* Whether e excludes address a; *suffix gets the first octet index from
- * which e covers every value the walked spec `w` can still take, so the
- * whole block of `w` after a's leading octets is excluded. */
-static int excl_v4(const struct target_spec *e, const uint8_t a[4],
-                   const struct target_spec *w, int *suffix) {
+static int excl_v4(const struct target_spec *e, const uint8_t a[4]) {
   for (int k = 0; k < 4; k++)
     if (!oct_has(e->oct[k], a[k]))
       return 0;
-  int k = 4;
-  while (w != NULL && k > 0 && oct_subset(w->oct[k - 1], e->oct[k - 1]))
-    k--;
-  *suffix = k;
   return 1;
 }
 
@@ -253,21 +255,35 @@ static int excl_v6(const struct target_spec *e, const uint8_t a[16]) {
   return 1;
 }
 
-/* Returns 1 when excluded; *suffix as excl_v4, the smallest over matching
- * exclusions (the largest skippable block). `w` may be NULL. */
-static int excluded4(const struct target_stream *ts, const uint8_t a[4],
-                     const struct target_spec *w, int *suffix) {
-  int hit = 0;
-  *suffix = 4;
+static int excluded4(const struct target_stream *ts, const uint8_t a[4]) {
+  for (size_t i = 0; i < ts->nexcl; i++)
+    if (ts->excl[i].kind == SPEC_V4 && excl_v4(&ts->excl[i], a))
+      return 1;
+  return 0;
+}
+
+/* Computes the cursor's exclusion state for its first three octets: the
+ * union of all matching exclusions over the last octet (so exclusions that
+ * only together cover a /24 still skip it in one step), and the largest
+ * block a single exclusion covers. */
+static void prefix_state(const struct target_stream *ts, struct cursor *c) {
+  memcpy(c->allowed3, c->spec.oct[3], 32);
+  c->skip_from = 4;
   for (size_t i = 0; i < ts->nexcl; i++) {
-    int s;
-    if (ts->excl[i].kind == SPEC_V4 && excl_v4(&ts->excl[i], a, w, &s)) {
-      hit = 1;
-      if (s < *suffix)
-        *suffix = s;
-    }
+    const struct target_spec *e = &ts->excl[i];
+    if (e->kind != SPEC_V4 || !oct_has(e->oct[0], c->o[0]) ||
+        !oct_has(e->oct[1], c->o[1]) || !oct_has(e->oct[2], c->o[2]))
+      continue;
+    for (int b = 0; b < 32; b++)
+      c->allowed3[b] &= (uint8_t)~e->oct[3][b];
+    int k = 4;
+    while (k > 0 && oct_subset(c->spec.oct[k - 1], e->oct[k - 1]))
+      k--;
+    if (k < c->skip_from)
+      c->skip_from = k;
   }
-  return hit;
+  memcpy(c->pfx, c->o, 3);
+  c->have_pfx = 1;
 }
 
 /* Returns 1 when excluded; *hostbits gets the largest host-bit count of a
@@ -292,8 +308,7 @@ int target_stream_is_excluded(const struct target_stream *ts,
     const struct sockaddr_in *in = (const struct sockaddr_in *)addr;
     uint8_t a[4];
     memcpy(a, &in->sin_addr, 4);
-    int s;
-    return excluded4(ts, a, NULL, &s);
+    return excluded4(ts, a);
   }
   if (addr->sa_family == AF_INET6) {
     const struct sockaddr_in6 *in6 = (const struct sockaddr_in6 *)addr;
@@ -403,11 +418,17 @@ static int cursor_next(struct target_stream *ts, struct cursor *c,
                        struct target *out) {
   if (c->spec.kind == SPEC_V4) {
     while (step_v4(c)) {
-      int suffix;
-      if (excluded4(ts, c->o, &c->spec, &suffix)) {
-        if (suffix < 4)
-          skip_block_v4(c, suffix);
-        continue;
+      if (ts->nexcl > 0) {
+        if (!c->have_pfx || memcmp(c->pfx, c->o, 3) != 0)
+          prefix_state(ts, c);
+        if (!oct_has(c->allowed3, c->o[3])) {
+          int v = first_in(c->allowed3, c->o[3] + 1);
+          if (v < 0) {
+            skip_block_v4(c, c->skip_from < 3 ? c->skip_from : 3);
+            continue;
+          }
+          c->o[3] = (uint8_t)v;
+        }
       }
       fill_addr(out, AF_INET, c->o, 0, &c->spec);
       return 1;

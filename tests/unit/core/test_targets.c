@@ -163,6 +163,8 @@ static const struct tcase cases[] = {
      0, "", NULL},
     {"10.0.0.0/8", V6, PT_EPARSE, "Hostname 10.0.0.0 resolves", 0, "", NULL},
     {"localhost/120", V6, 0, "", 1, "name:localhost/120", NULL},
+    {"localhost/64", V6, PT_EPARSE, "Illegal netmask in \"localhost/64\"", 0,
+     "", NULL},
 };
 
 static void test_cases(void **state) {
@@ -257,6 +259,19 @@ static void test_whole_space(void **state) {
   add_ok(ts, "2001:db8::/104");
   excl_ok(ts, "2001:db8::/104");
   assert_int_equal(expand(ts, got, sizeof got, 3, 10, NULL, 0), 0);
+  target_stream_free(ts);
+
+  /* Exclusions that only together cover each /24 (none alone does). */
+  ts = target_stream_new(AF_INET);
+  add_ok(ts, "10.0.0.0/8");
+  add_ok(ts, "192.0.2.1");
+  excl_ok(ts, "10.*.*.0-127");
+  excl_ok(ts, "10.*.*.128-254");
+  excl_ok(ts, "10.0-254.*.255");
+  assert_int_equal(expand(ts, got, sizeof got, 3, 1000, last, sizeof last),
+                   257);
+  assert_string_equal(got, "10.255.0.255 10.255.1.255 10.255.2.255");
+  assert_string_equal(last, "192.0.2.1");
   target_stream_free(ts);
 
   /* Everything excluded: ends at once. */
