@@ -17,6 +17,7 @@
  *   runs. */
 #include "run/run.h"
 
+#include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,6 +68,7 @@ struct pipeline {
   unsigned long up, down, total, completed;
   double start;
   struct script_results pre, post;
+  struct others *others; /* see keep_others */
   /* -v narration of the connect scan, as Nmap's "Initiating ..." lines. */
   int cs_started;
   double cs_start;
@@ -80,6 +82,14 @@ struct host_box {
   struct host *h;
 };
 
+/* Addresses of a resolved name beyond the one scanned. */
+struct others {
+  char *name;
+  char **addrs;
+  size_t n;
+  struct others *next;
+};
+
 /* One lookup of a target name in flight. */
 struct fwd {
   struct pipeline *p;
@@ -90,6 +100,7 @@ struct fwd {
 static void feed(struct pipeline *p);
 static void check_done(struct pipeline *p);
 static void stop_all(struct pipeline *p);
+static void take_others(struct pipeline *p, struct host *h, const char *name);
 
 static double now_epoch(void) {
   struct timeval tv;
@@ -239,8 +250,11 @@ static void discovery_done(struct host *h, void *ud) {
 
 static void start_host(struct pipeline *p, struct target *t) {
   struct host *h = host_new((const struct sockaddr *)&t->addr, t->addrlen);
-  if (t->name != NULL)
+  if (t->name != NULL) {
     h->targetname = xstrdup(t->name);
+    if (p->others != NULL)
+      take_others(p, h, t->name);
+  }
   h->seq = p->seq++;
   h->start_time = now_epoch();
   h->user = NULL;
@@ -260,16 +274,71 @@ static void start_host(struct pipeline *p, struct target *t) {
   }
 }
 
-static void fwd_done(int status, const struct sockaddr *addr, socklen_t len,
-                     void *ud) {
+static socklen_t sa_len(const struct sockaddr_storage *ss) {
+  return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                   : sizeof(struct sockaddr_in);
+}
+
+/* Keeps the addresses after the first for the host that the stream yields
+ * next for this name ("Other addresses for x (not scanned)"). */
+static void keep_others(struct pipeline *p, const char *name,
+                        const struct sockaddr_storage *addrs, size_t n) {
+  struct others *ot = xcalloc(1, sizeof *ot);
+  ot->name = xstrdup(name);
+  ot->addrs = xcalloc(n, sizeof *ot->addrs);
+  for (size_t i = 0; i < n; i++) {
+    char buf[INET6_ADDRSTRLEN] = "";
+    const void *a =
+        addrs[i].ss_family == AF_INET6
+            ? (const void *)&((const struct sockaddr_in6 *)&addrs[i])->sin6_addr
+            : (const void *)&((const struct sockaddr_in *)&addrs[i])->sin_addr;
+    inet_ntop(addrs[i].ss_family, a, buf, sizeof buf);
+    ot->addrs[i] = xstrdup(buf);
+  }
+  ot->n = n;
+  ot->next = p->others;
+  p->others = ot;
+}
+
+static void free_others(struct others *ot) {
+  for (size_t i = 0; i < ot->n; i++)
+    free(ot->addrs[i]);
+  free(ot->addrs);
+  free(ot->name);
+  free(ot);
+}
+
+/* Hands the kept addresses of `name` to h (first match only). */
+static void take_others(struct pipeline *p, struct host *h, const char *name) {
+  for (struct others **pp = &p->others; *pp != NULL; pp = &(*pp)->next) {
+    struct others *ot = *pp;
+    if (strcmp(ot->name, name) != 0)
+      continue;
+    *pp = ot->next;
+    h->other_addrs = ot->addrs;
+    h->nother_addrs = ot->n;
+    ot->addrs = NULL;
+    ot->n = 0;
+    free_others(ot);
+    return;
+  }
+}
+
+static void fwd_done(int status, const struct sockaddr_storage *addrs,
+                     size_t naddrs, void *ud) {
   struct fwd *f = ud;
   struct pipeline *p = f->p;
   p->in_stage[ST_DNS]--;
   if (status == 0 && !p->stopping) {
-    if (target_stream_is_excluded(p->ts, addr))
+    const struct sockaddr *addr = (const struct sockaddr *)&addrs[0];
+    if (target_stream_is_excluded(p->ts, addr)) {
       log_debug(1, "Skipping %s: excluded", f->name);
-    else
-      target_stream_push_resolved(p->ts, f->name, addr, len, f->prefix);
+    } else {
+      if (naddrs > 1 && f->prefix < 0)
+        keep_others(p, f->name, addrs + 1, naddrs - 1);
+      target_stream_push_resolved(p->ts, f->name, addr, sa_len(&addrs[0]),
+                                  f->prefix);
+    }
   } else if (status != 0) {
     log_error("Failed to resolve \"%s\".", f->name);
   }
@@ -475,6 +544,11 @@ static void teardown(struct pipeline *p) {
     uv_walk(&p->loop, walk_close, NULL);
     uv_run(&p->loop, UV_RUN_DEFAULT);
     uv_loop_close(&p->loop);
+  }
+  while (p->others != NULL) {
+    struct others *ot = p->others;
+    p->others = ot->next;
+    free_others(ot);
   }
   target_stream_free(p->ts);
   portlist_free(&p->ports);

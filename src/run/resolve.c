@@ -32,16 +32,11 @@ int resolver_new(uv_loop_t *loop, const char *servers, struct resolver **out) {
   return 0;
 }
 
-static socklen_t addr_len(const struct sockaddr_storage *ss) {
-  return ss->ss_family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                   : sizeof(struct sockaddr_in);
-}
-
 static void fwd_done(int status, const struct sockaddr_storage *addrs,
                      size_t naddrs, void *ud) {
   struct fwd_req *fr = ud;
   if (status == 0 && naddrs > 0)
-    fr->cb(0, (const struct sockaddr *)&addrs[0], addr_len(&addrs[0]), fr->ud);
+    fr->cb(0, addrs, naddrs, fr->ud);
   else
     fr->cb(status != 0 ? status : PT_ENOTFOUND, NULL, 0, fr->ud);
   free(fr);

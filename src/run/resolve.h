@@ -6,14 +6,16 @@
 #ifndef PORTOLAN_RUN_RESOLVE_H
 #define PORTOLAN_RUN_RESOLVE_H
 
+#include <stddef.h>
 #include <sys/socket.h>
 #include <uv.h>
 
 struct resolver;
 
-/* status 0: addr is the first address of the wanted family. */
-typedef void (*resolve_fwd_fn)(int status, const struct sockaddr *addr,
-                               socklen_t len, void *ud);
+/* status 0: naddrs (>= 1) addresses of the wanted family, the one to scan
+ * first; borrowed for the call. */
+typedef void (*resolve_fwd_fn)(int status, const struct sockaddr_storage *addrs,
+                               size_t naddrs, void *ud);
 /* status 0: name is the PTR name (borrowed for the call). */
 typedef void (*resolve_rev_fn)(int status, const char *name, void *ud);
 

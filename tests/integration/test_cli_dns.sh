@@ -27,6 +27,7 @@ ns ip link set lo up
 ns dnsmasq --no-daemon --no-resolv --no-hosts --port 5353 \
   --listen-address 127.0.0.1 --bind-interfaces \
   --address=/example.test/127.0.0.7 \
+  --address=/multi.test/127.0.0.5 --address=/multi.test/127.0.0.6 \
   --ptr-record=7.0.0.127.in-addr.arpa,seven.example.test \
   --ptr-record=8.0.0.127.in-addr.arpa,eight.example.test \
   >"$TMP/dnsmasq.log" 2>&1 &
@@ -65,6 +66,13 @@ run --dns-servers 127.0.0.1:5353 -sL nothing.invalid-tld
 [ "$rc" -eq 0 ] || fail "all names bad: status $rc"
 grep -q "No targets were specified" "$TMP/err" ||
   fail "all names bad: no warning: $(cat "$TMP/err")"
+
+# A name with two addresses: one is scanned, the other is reported.
+run -n --dns-servers 127.0.0.1:5353 -Pn -p 80 multi.test
+[ "$rc" -eq 0 ] || fail "multi.test: status $rc"
+grep -Eq "multi.test \(127.0.0.[56]\)" "$TMP/out" || fail "multi.test: $(cat "$TMP/out")"
+grep -Eq "Other addresses for multi.test \(not scanned\): 127.0.0.[56]" \
+  "$TMP/out" || fail "multi.test: other address not reported: $(cat "$TMP/out")"
 
 # A bad server list stops the run.
 run --dns-servers 'not a server!' -sL 127.0.0.1
