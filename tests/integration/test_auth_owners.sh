@@ -17,7 +17,7 @@ PT_TEST_NAME=test_auth_owners
 . "$(dirname "$0")/lib.sh"
 
 require_root
-require_cmd nmap
+require_cmd nmap xmllint
 [ -n "${PORTOLAN:-}" ] || fail "PORTOLAN must name the binary under test"
 [ -x "$PORTOLAN" ] || fail "PORTOLAN=$PORTOLAN is not executable"
 PORTOLAN="$(readlink -f "$PORTOLAN")"
@@ -66,7 +66,8 @@ scan() {
   shift
   for i in 1 2 3; do
     timeout --kill-after=5 120 ip netns exec "$NS" "$@" \
-      -n -Pn -sT -p "$PORTS" 127.0.0.1 >"$label.out" 2>"$label.err" ||
+      -n -Pn -sT -p "$PORTS" -oX "$label.xml" 127.0.0.1 \
+      >"$label.out" 2>"$label.err" ||
       pt_log "$label: run $i exited with status $?"
     if [ "$(owners_of "$label.out")" = "$EXPECT" ]; then
       return 0
@@ -92,7 +93,14 @@ show_failure() {
 }
 
 failures=0
-# check_against LABEL REFLABEL: LABEL's table equals REFLABEL's.
+# ports_xml FILE: the <port> elements of an XML report, one a line.
+ports_xml() {
+  xmllint --xpath '//port' "$1" 2>&1 | sed 's|</port>|&\n|g' | sed '/^$/d'
+}
+
+# check_against LABEL REFLABEL: LABEL's normal-output table equals
+# REFLABEL's, and so do the <port> elements (state, service, script output)
+# of their XML reports.
 check_against() {
   if ! diff -u <(table_of "$2.out") <(table_of "$1.out") >"$1.diff"; then
     pt_log "FAIL: $1's port table differs from $2's:"
@@ -100,6 +108,13 @@ check_against() {
     failures=$((failures + 1))
   else
     pt_log "ok: $1 matches $2 block for block"
+  fi
+  if ! diff -u <(ports_xml "$2.xml") <(ports_xml "$1.xml") >"$1.xdiff"; then
+    pt_log "FAIL: $1's XML <port> elements differ from $2's:"
+    cat "$1.xdiff" >&2
+    failures=$((failures + 1))
+  else
+    pt_log "ok: $1's XML ports match $2's"
   fi
 }
 
