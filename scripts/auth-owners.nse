@@ -10,7 +10,9 @@ Identd is meant to name the owner of a connection that the target makes
 outwards, but many servers also answer for listening services. The script
 opens one connection to the port of interest and another to port 113, then
 asks about the first: "<service port>, <our local port>". A USERID reply
-names the owner; an ERROR reply produces no output.
+names the owner; an ERROR reply produces no output. A NO-USER reply is
+retried twice after a short pause, because identd cannot name the owner of
+a connection that the service has not accepted yet.
 ]]
 
 ---
@@ -56,34 +58,49 @@ local function parse_reply(line)
   return owner
 end
 
+-- A just-accepted connection has no owning process until the server calls
+-- accept(), and identd answers NO-USER meanwhile: ask a few times, briefly.
+local ATTEMPTS = 3
+local RETRY_DELAY = 0.2
+
 action = function(host, port)
-  local ident = nmap.new_socket()
   local service = nmap.new_socket()
   local timeout = stdnse.get_timeout(host, 5000)
-  ident:set_timeout(timeout)
   service:set_timeout(timeout)
+  local ident
 
   -- Any failure closes both connections and ends the script quietly.
   local try = nmap.new_try(function()
-    ident:close()
+    if ident then
+      ident:close()
+    end
     service:close()
   end)
 
-  try(ident:connect(host, 113))
   try(service:connect(host, port))
-
   -- The query needs our end of the service connection.
   local _, local_port = try(service:get_info())
-  try(ident:send(string.format("%d, %d\r\n", port.number, local_port)))
-  local reply = try(ident:receive_lines(1))
+  local query = string.format("%d, %d\r\n", port.number, local_port)
 
-  ident:close()
+  local line
+  for attempt = 1, ATTEMPTS do
+    ident = nmap.new_socket()
+    ident:set_timeout(timeout)
+    try(ident:connect(host, 113))
+    try(ident:send(query))
+    local reply = try(ident:receive_lines(1))
+    ident:close()
+    line = string.match(reply, "^[^\r\n]*")
+    if attempt == ATTEMPTS or not string.match(line, ":%s*ERROR%s*:%s*NO%-USER") then
+      break
+    end
+    stdnse.sleep(RETRY_DELAY * attempt)
+  end
   service:close()
 
-  local owner = parse_reply(string.match(reply, "^[^\r\n]*"))
+  local owner = parse_reply(line)
   if owner == nil then
-    stdnse.debug1("no owner for port %d: %s", port.number,
-      string.match(reply, "^[^\r\n]*"))
+    stdnse.debug1("no owner for port %d: %s", port.number, line)
   end
   return owner
 end
