@@ -31,19 +31,14 @@ die() { echo "host-sweep: $*" >&2; exit 1; }
 command -v nmap >/dev/null || die "nmap not installed"
 [ -x /usr/bin/time ] || die "/usr/bin/time missing (apt-get install time)"
 
+cc -O2 -o "$TMP/listener" "$HERE/listener.c" || die "cannot build listener"
 ip netns add "$NS" || die "ip netns add"
 ip -n "$NS" link set lo up
-ip netns exec "$NS" timeout 1800 python3 -c '
-import socket, select
-ls = []
-for p in (22, 80):
-    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("0.0.0.0", p)); s.listen(4096); ls.append(s)
-while True:
-    r, _, _ = select.select(ls, [], [], 1)
-    for s in r:
-        c, _ = s.accept(); c.close()
-' &
+# The namespace's own accept-queue limit, and a C listener (bench/
+# listener.c): a slow listener's overflowing queue would make both scanners
+# measure their retransmission timers instead.
+ip netns exec "$NS" sysctl -qw net.core.somaxconn=65535
+ip netns exec "$NS" "$TMP/listener" 1800 0.0.0.0 22 80 >"$TMP/ready" &
 LPID=$!
 for i in $(seq 50); do
   [ "$(ip netns exec "$NS" ss -ltnH | wc -l)" -ge 2 ] && break

@@ -77,7 +77,7 @@ struct connect_scan {
   struct rtt_est grtt;
   struct ratelimit rl;
   int64_t start_us, backoff_until;
-  uint64_t sent_total;
+  uint64_t sent_total, n_timeouts, n_again; /* reported with -d */
   struct probe *free_probes;
 
   int first_answer; /* discovery: a host is done at its first answer */
@@ -358,6 +358,7 @@ static void on_answer(struct connect_scan *cs, struct chost *ch,
 
 static void on_timeout(struct connect_scan *cs, struct chost *ch,
                        struct probe *p) {
+  cs->n_timeouts++;
   int maxr = cs->tp.max_retries;
   int allowed = ch->max_ok_tryno + 1 > 1 ? ch->max_ok_tryno + 1 : 1;
   if (allowed > maxr)
@@ -392,6 +393,7 @@ static void on_results(struct probe *list, void *ud) {
     }
     switch (p->result) {
     case PR_AGAIN: {
+      cs->n_again++;
       /* Out of descriptors or ephemeral ports: hold fewer sockets and
        * pause briefly; the probe keeps its try number. */
       unsigned cap = cs->inflight * 3 / 4;
@@ -557,6 +559,12 @@ static void drop_probe(struct probe *p) {
 }
 
 static void really_free(struct connect_scan *cs) {
+  log_debug(1,
+            "Connect scan: %llu probes sent, %llu timed out, %llu deferred "
+            "(no socket or port free), window %.0f, timeout %lld us",
+            (unsigned long long)cs->sent_total,
+            (unsigned long long)cs->n_timeouts, (unsigned long long)cs->n_again,
+            cs->gcw.cwnd, (long long)cs->grtt.timeout_us);
   probe_pool_free(cs->pool, drop_probe);
   while (cs->all)
     chost_unlink_free(cs, cs->all);
