@@ -14,16 +14,12 @@
 
 /* Writes a field: printable ASCII with '/' turned into '|'; newlines,
  * tabs and other bytes outside 0x20-0x7e become \xNN. */
-static void put_field_strict(FILE *f, const char *s) {
-  if (s == NULL)
-    return;
-  for (; *s != '\0'; s++) {
-    if (*s == '\n' || *s == '\t')
-      fprintf(f, "\\x%02X", (unsigned char)*s);
-    else if (*s == '/')
+static void put_field(FILE *f, const char *s) {
+  for (; s != NULL && *s != '\0'; s++) {
+    if (*s == '/')
       fputc('|', f);
     else
-      outfmt_screen(f, s, 1);
+      outfmt_screen_line(f, s, 1);
   }
 }
 
@@ -35,11 +31,8 @@ static void grep_begin(struct writer *w, const struct run_info *ri) {
           outfmt_ctime(ri->start_time, when, sizeof when));
   /* The command line keeps its slashes: only the fields are separated by
    * them. */
-  for (const char *a = ri->args; a != NULL && *a != '\0'; a++)
-    if (*a == '\n' || *a == '\t')
-      fprintf(f, "\\x%02X", (unsigned char)*a);
-    else
-      outfmt_screen(f, a, 1);
+  if (ri->args != NULL)
+    outfmt_screen_line(f, ri->args, strlen(ri->args));
   fputc('\n', f);
   if (o != NULL && o->verbosity > 0 && !o->list_scan && !o->ping_only) {
     static const char *const label[PROTO_COUNT] = {"TCP", "UDP", "SCTP"};
@@ -58,7 +51,7 @@ static void grep_begin(struct writer *w, const struct run_info *ri) {
 
 static void put_host_prefix(FILE *f, const struct host *h) {
   fprintf(f, "Host: %s (", h->ip);
-  put_field_strict(f, h->name);
+  put_field(f, h->name);
   fputc(')', f);
 }
 
@@ -71,13 +64,13 @@ static void put_port(FILE *f, const struct port *pt) {
   if (v.name != NULL) {
     if (v.ssl)
       fputs("ssl|", f);
-    put_field_strict(f, v.name);
+    put_field(f, v.name);
     if (v.probed && v.conf <= 5)
       fputc('?', f);
   }
   fputs("//", f);
   if (outfmt_version_text(v.s, text, sizeof text))
-    put_field_strict(f, text);
+    put_field(f, text);
   fputc('/', f);
 }
 

@@ -34,7 +34,10 @@ static FILE *note_stream(struct normal *n) {
 static void put_script(struct normal *n, const struct script_result *r) {
   FILE *f = n->w.out;
   if (r->output_len == 0) {
-    fprintf(note_stream(n), "Bug in %s: no string output.\n", r->id);
+    FILE *note = note_stream(n);
+    fputs("Bug in ", note);
+    outfmt_screen_line(note, r->id, strlen(r->id));
+    fputs(": no string output.\n", note);
     return;
   }
   const char *s = r->output, *end = r->output + r->output_len;
@@ -47,7 +50,7 @@ static void put_script(struct normal *n, const struct script_result *r) {
     const char *stop = nl ? nl : end;
     fputs(nl ? "| " : "|_", f);
     if (first) {
-      outfmt_screen(f, r->id, strlen(r->id));
+      outfmt_screen_line(f, r->id, strlen(r->id));
       fputs(": ", f);
       first = 0;
     }
@@ -83,7 +86,7 @@ static void normal_begin(struct writer *w, const struct run_info *ri) {
     fprintf(w->out, "# Portolan %s scan initiated %s as: ", PORTOLAN_VERSION,
             outfmt_ctime(ri->start_time, buf, sizeof buf));
     if (ri->args != NULL)
-      outfmt_screen(w->out, ri->args, strlen(ri->args));
+      outfmt_screen_line(w->out, ri->args, strlen(ri->args));
     fputc('\n', w->out);
   }
   fflush(w->out);
@@ -109,7 +112,7 @@ static void normal_postscan(struct writer *w, const struct script_results *rs) {
 static void put_host_label(FILE *f, const struct host *h) {
   const char *name = h->targetname ? h->targetname : h->name;
   if (name != NULL && *name != '\0') {
-    outfmt_screen(f, name, strlen(name));
+    outfmt_screen_line(f, name, strlen(name));
     fprintf(f, " (%s)", h->ip);
   } else {
     fputs(h->ip, f);
@@ -132,7 +135,7 @@ static char *cell_service(const struct port *pt) {
   if (v.ssl)
     fputs("ssl/", f);
   const char *name = v.name ? v.name : "unknown";
-  outfmt_screen(f, name, strlen(name));
+  outfmt_screen_line(f, name, strlen(name));
   if (v.probed && v.conf <= 5)
     fputc('?', f);
   fclose(f);
@@ -148,7 +151,7 @@ static char *cell_version(const struct port *pt) {
   char *buf = NULL;
   size_t len = 0;
   FILE *f = open_memstream(&buf, &len);
-  outfmt_screen(f, text, strlen(text));
+  outfmt_screen_line(f, text, strlen(text));
   fclose(f);
   return buf;
 }
@@ -247,7 +250,7 @@ static void put_list(FILE *f, int *any, const char *one, const char *many,
   for (size_t i = 0; i < n; i++) {
     if (i > 0)
       fputs(", ", f);
-    outfmt_screen(f, v[i], strlen(v[i]));
+    outfmt_screen_line(f, v[i], strlen(v[i]));
   }
   *any = 1;
 }
@@ -404,18 +407,18 @@ static void normal_host(struct writer *w, struct host *h) {
   fputs(".\n", f);
   if (h->nother_addrs > 0 && h->targetname != NULL) {
     fputs("Other addresses for ", f);
-    outfmt_screen(f, h->targetname, strlen(h->targetname));
+    outfmt_screen_line(f, h->targetname, strlen(h->targetname));
     fputs(" (not scanned):", f);
     for (size_t i = 0; i < h->nother_addrs; i++) {
       fputc(' ', f);
-      outfmt_screen(f, h->other_addrs[i], strlen(h->other_addrs[i]));
+      outfmt_screen_line(f, h->other_addrs[i], strlen(h->other_addrs[i]));
     }
     fputc('\n', f);
   }
   if (h->targetname != NULL && h->name != NULL && *h->name != '\0' &&
       strcmp(h->targetname, h->name) != 0) {
     fprintf(f, "rDNS record for %s: ", h->ip);
-    outfmt_screen(f, h->name, strlen(h->name));
+    outfmt_screen_line(f, h->name, strlen(h->name));
     fputc('\n', f);
   }
   int scanned = o == NULL || (!o->ping_only && !o->list_scan);

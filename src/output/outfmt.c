@@ -23,6 +23,16 @@ void outfmt_screen(FILE *f, const char *s, size_t n) {
   }
 }
 
+void outfmt_screen_line(FILE *f, const char *s, size_t n) {
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c <= 0x7e)
+      fputc(c, f);
+    else
+      fprintf(f, "\\x%c%c", hexdig[c >> 4], hexdig[c & 15]);
+  }
+}
+
 void outfmt_xml(FILE *f, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];

@@ -17,6 +17,9 @@
 /* Writes bytes for the screen (NSE-NOTES §9.3): every byte outside
  * 0x20-0x7e except \t and \n becomes \xNN (upper-case hex). */
 void outfmt_screen(FILE *f, const char *s, size_t n);
+/* Same, but \t and \n are escaped too: for one-line fields (names, table
+ * cells, versions). */
+void outfmt_screen_line(FILE *f, const char *s, size_t n);
 
 /* Writes bytes as XML attribute value or text, after Nmap's protect_xml
  * (§9.4): bytes outside printable ASCII other than \t, \r, \n become \xNN;
