@@ -4,6 +4,7 @@ local shortport = require "shortport"
 local stdnse = require "stdnse"
 local string = require "string"
 local table = require "table"
+local U = require "lpeg-utility"
 
 description = [[
 Connects to an open TCP port and reports what the service sends by itself
@@ -49,46 +50,13 @@ else
   end
 end
 
--- Reads the quoted string that starts at position i of a service
--- fingerprint and undoes its escaping (\xHH, \0, \n, \r, \t, and a
--- backslash before any other character). Nil if the quote never closes.
-local SIMPLE_ESCAPES = {["0"] = "\0", n = "\n", r = "\r", t = "\t"}
-local function fp_string(fp, i)
-  local out = {}
-  while i <= #fp do
-    local c = string.sub(fp, i, i)
-    if c == '"' then
-      return table.concat(out)
-    elseif c == "\\" then
-      local nxt = string.sub(fp, i + 1, i + 1)
-      local hex = string.match(fp, "^x(%x%x)", i + 1)
-      if hex then
-        out[#out + 1] = string.char(tonumber(hex, 16))
-        i = i + 4
-      else
-        out[#out + 1] = SIMPLE_ESCAPES[nxt] or nxt
-        i = i + 2
-      end
-    else
-      out[#out + 1] = c
-      i = i + 1
-    end
-  end
-  return nil
-end
-
 -- The reply to the NULL probe recorded by version detection, if any.
 local function fingerprint_banner(port)
   local fp = port.version and port.version.service_fp
   if type(fp) ~= "string" then
     return nil
   end
-  fp = string.gsub(fp, "\nSF:", "")
-  local _, last = string.find(fp, "NULL,%x+,\"")
-  if last == nil then
-    return nil
-  end
-  return fp_string(fp, last + 1)
+  return U.get_response(fp, "NULL")
 end
 
 local function trim(s)
