@@ -29,6 +29,7 @@
 #include "core/errcode.h"
 #include "core/log.h"
 #include "core/targets.h"
+#include "core/timing.h"
 #include "core/xalloc.h"
 #include "nse/engine.h"
 #include "output/output.h"
@@ -514,6 +515,31 @@ static void print_progress(FILE *f, void *ud) {
   fflush(f);
 }
 
+/* -d: the effective timing values, in the layout of Nmap's report. */
+static void debug_timing_report(const struct pipeline *p) {
+  struct timing_params tp;
+  if (log_debugging < 1 || p->out.stdout_used ||
+      timing_params_init(&tp, p->o) != 0)
+    return;
+  log_debug(1, "--------------- Timing report ---------------");
+  log_debug(1, "  hostgroups: min %d, max %u",
+            p->o->min_hostgroup > 0 ? p->o->min_hostgroup : 1, p->group);
+  log_debug(1, "  rtt-timeouts: init %lld, min %lld, max %lld",
+            (long long)(tp.initial_rtt_us / 1000),
+            (long long)(tp.min_rtt_us / 1000),
+            (long long)(tp.max_rtt_us / 1000));
+  log_debug(1, "  max-scan-delay: TCP %lld, UDP %lld, SCTP %lld",
+            (long long)(tp.max_scan_delay_us / 1000),
+            (long long)(tp.max_scan_delay_us / 1000),
+            (long long)(tp.max_scan_delay_us / 1000));
+  log_debug(1, "  parallelism: min %d, max %d", tp.min_parallelism,
+            tp.max_parallelism);
+  log_debug(1, "  max-retries: %d, host-timeout: %lld", tp.max_retries,
+            (long long)(tp.host_timeout_us / 1000));
+  log_debug(1, "  min-rate: %g, max-rate: %g", tp.min_rate, tp.max_rate);
+  log_debug(1, "---------------------------------------------");
+}
+
 /* ---- Set-up and tear-down --------------------------------------------- */
 
 static void walk_close(uv_handle_t *h, void *arg) {
@@ -635,7 +661,6 @@ int run_scan(const struct scan_opts *o, const char *cmdline) {
     goto close_outputs;
   }
   p->group = plan_group_size(o, portlist_total(&p->ports));
-  log_debug(1, "Host groups: at most %u hosts in flight", p->group);
 
   p->ri.opts = o;
   p->ri.args = cmdline;
@@ -644,6 +669,7 @@ int run_scan(const struct scan_opts *o, const char *cmdline) {
   p->ri.scan_type = "connect";
   for (size_t i = 0; i < p->out.n; i++)
     writer_begin(p->out.w[i], &p->ri);
+  debug_timing_report(p);
 
   uv_signal_start(&p->sigint, on_signal, SIGINT);
   uv_signal_start(&p->sigterm, on_signal, SIGTERM);
