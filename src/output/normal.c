@@ -370,31 +370,9 @@ static void put_ports(struct normal *n, struct host *h,
   put_service_info(f, h);
 }
 
-static void normal_host(struct writer *w, struct host *h) {
-  struct normal *n = (struct normal *)w;
-  const struct scan_opts *o = w->ri ? w->ri->opts : NULL;
-  FILE *f = w->out;
-  if (!outfmt_host_reported(h, o))
-    return;
-  int show_reason = outfmt_show_reason(o);
-  fputs("Nmap scan report for ", f);
-  put_host_label(f, h);
-  if (h->status == HOST_DOWN) {
-    fputs(" [host down", f);
-    if (show_reason) {
-      fputs(", received ", f);
-      put_reason(f, h->reason, h->reason_ttl);
-    }
-    fputs("]\n", f);
-    fflush(f);
-    return;
-  }
-  fputc('\n', f);
-  if (h->status != HOST_UP) { /* -sL: the name is the whole report */
-    fflush(f);
-    return;
-  }
-  n->hosts_up_seen++;
+/* "Host is up ...", then the other addresses of the name and the reverse
+ * DNS name when it differs from the name the user gave. */
+static void put_up_lines(FILE *f, const struct host *h, int show_reason) {
   char buf[64];
   fputs("Host is up", f);
   if (show_reason) {
@@ -421,8 +399,37 @@ static void normal_host(struct writer *w, struct host *h) {
     outfmt_screen_line(f, h->name, strlen(h->name));
     fputc('\n', f);
   }
+}
+
+static void normal_host(struct writer *w, struct host *h) {
+  struct normal *n = (struct normal *)w;
+  const struct scan_opts *o = w->ri ? w->ri->opts : NULL;
+  FILE *f = w->out;
+  if (!outfmt_host_reported(h, o))
+    return;
+  int show_reason = outfmt_show_reason(o);
+  fputs("Nmap scan report for ", f);
+  put_host_label(f, h);
+  if (h->status == HOST_DOWN) {
+    fputs(" [host down", f);
+    if (show_reason) {
+      fputs(", received ", f);
+      put_reason(f, h->reason, h->reason_ttl);
+    }
+    fputs("]\n", f);
+    fflush(f);
+    return;
+  }
+  fputc('\n', f);
+  if (h->status != HOST_UP) { /* -sL: the name is the whole report */
+    fflush(f);
+    return;
+  }
+  n->hosts_up_seen++;
+  put_up_lines(f, h, show_reason);
   int scanned = o == NULL || (!o->ping_only && !o->list_scan);
   if (scanned && o != NULL && (o->verbosity >= 2 || o->debugging > 0)) {
+    char buf[64];
     time_t t = (time_t)h->start_time;
     struct tm tm;
     localtime_r(&t, &tm);
