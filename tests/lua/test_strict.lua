@@ -82,6 +82,16 @@ local cases = {
     H.eq(seen[1], "a", "hook saw a")
     H.eq(rawget(env, "a"), 1, "stored")
   end},
+  {"module environment with seeall then strict", function()
+    local env = stdnse.module("strictmod", stdnse.seeall, strict)
+    local chunk = assert(load("mine = 1; return function() return mine, print, nope end",
+      "=strictmod", "t", env))
+    local fn = chunk()
+    H.raises(fn, "variable 'nope' is not declared")
+    H.eq(env.mine, 1, "module global")
+    H.eq(env.print, print, "_G through seeall")
+    H.raises(function() env.later = 1 end, "assign to undeclared variable 'later'")
+  end},
   {"_G is strict for scripts", function()
     H.raises(function() return some_undeclared_global_for_test end,
       "variable 'some_undeclared_global_for_test' is not declared")
