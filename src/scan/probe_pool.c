@@ -31,6 +31,10 @@
 #include "core/xalloc.h"
 #include "net/fdlimit.h"
 
+/* Idle sockets are closed after this long with nothing in flight, so a
+ * finished scan does not hold descriptors the script engine may need. */
+#define IDLE_CLOSE_US 200000
+
 struct worker;
 
 struct slot {
@@ -49,7 +53,8 @@ struct worker {
   uv_timer_t timer;
   uv_poll_t epoll_watch; /* readable when the private epoll set has events */
   int epfd;
-  int64_t armed; /* deadline the timer is set for, or -1 */
+  int64_t armed;        /* deadline the timer is set for, or -1 */
+  int64_t last_busy_us; /* last probe started or answered */
 
   uv_mutex_t lock; /* guards in_* and stop */
   struct probe *in_head, *in_tail;
@@ -306,6 +311,7 @@ static void on_failed(struct worker *w, struct slot *s, struct probe *p,
 }
 
 static void arm_timer(struct worker *w);
+static void close_idle(struct worker *w);
 
 /* Calling connect() again on a socket whose attempt ended returns its
  * outcome (0/EISCONN, or the error, which also resets it): one system call
@@ -337,7 +343,9 @@ static void on_epoll(uv_poll_t *hd, int status, int events) {
     for (int i = 0; i < n; i++)
       on_socket_event(w, evs[i].data.ptr);
   } while (n == 256);
+  w->last_busy_us = probe_now_us();
   publish(w);
+  arm_timer(w);
 }
 
 static void on_timer(uv_timer_t *t) {
@@ -367,14 +375,33 @@ static void on_timer(uv_timer_t *t) {
     slot_destroy(w, s, 0);
     finish(w, p);
   }
+  if (w->nheap == 0 && now - w->last_busy_us >= IDLE_CLOSE_US)
+    close_idle(w);
   publish(w);
   arm_timer(w);
 }
 
+static void close_idle(struct worker *w) {
+  for (int i = 0; i < 2; i++) {
+    while (w->idle[i]) {
+      struct slot *s = w->idle[i];
+      w->idle[i] = s->next_free;
+      slot_destroy(w, s, 0);
+    }
+  }
+  w->nidle = 0;
+}
+
+/* The timer serves the earliest deadline, or, with nothing in flight, the
+ * moment idle sockets are given back. */
 static void arm_timer(struct worker *w) {
-  if (w->nheap == 0)
+  int64_t d;
+  if (w->nheap > 0)
+    d = w->heap[0]->deadline;
+  else if (w->nidle > 0)
+    d = w->last_busy_us + IDLE_CLOSE_US;
+  else
     return;
-  int64_t d = w->heap[0]->deadline;
   if (w->armed >= 0 && w->armed <= d)
     return;
   int64_t now = probe_now_us();
@@ -386,6 +413,7 @@ static void arm_timer(struct worker *w) {
 
 static void start_probe(struct worker *w, struct probe *p) {
   p->sent_us = probe_now_us();
+  w->last_busy_us = p->sent_us;
   struct slot *s = slot_get(w, p->addr.sa.sa_family);
   if (s == NULL) {
     classify(p, errno);
@@ -437,14 +465,7 @@ static void on_wake(uv_async_t *a) {
       slot_destroy(w, s, 0);
       finish(w, p);
     }
-    for (int i = 0; i < 2; i++) {
-      while (w->idle[i]) {
-        struct slot *s = w->idle[i];
-        w->idle[i] = s->next_free;
-        slot_destroy(w, s, 0);
-      }
-    }
-    w->nidle = 0;
+    close_idle(w);
     publish(w);
     uv_close((uv_handle_t *)&w->wake, NULL);
     uv_close((uv_handle_t *)&w->timer, NULL);

@@ -7,6 +7,7 @@
 #include <cmocka.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -175,12 +176,66 @@ static void test_ipv6(void **state) {
   close(lf);
 }
 
+static int count_fds(void) {
+  int n = 0;
+  for (int fd = 0; fd < 4096; fd++)
+    if (fcntl(fd, F_GETFD) != -1)
+      n++;
+  return n;
+}
+
+static int waited;
+
+static void on_wait(uv_timer_t *t) {
+  (void)t;
+  waited = 1;
+}
+
+/* Once nothing is in flight, the workers give their idle sockets back
+ * (the script engine needs descriptors after the port scan). */
+static void test_idle_release(void **state) {
+  (void)state;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct scan_opts o;
+  opts_init(&o);
+  ndone = 0;
+  struct connect_scan *cs = connect_scan_new(&loop, &o, on_done, NULL);
+  int base = count_fds();
+  uint16_t ports[300];
+  fill(ports, 300, 47200);
+  struct portlist pl = {0};
+  pl.ports[PROTO_TCP] = ports;
+  pl.n[PROTO_TCP] = 300;
+  struct sockaddr_in a = lo4();
+  struct host *h = host_new((struct sockaddr *)&a, sizeof a);
+  connect_scan_add(cs, h, &pl);
+  for (int i = 0; i < 3000 && ndone == 0; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(ndone, 1);
+  int busy = count_fds();
+  uv_timer_t t;
+  uv_timer_init(&loop, &t);
+  waited = 0;
+  uv_timer_start(&t, on_wait, 500, 0);
+  for (int i = 0; i < 1000 && !waited; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  int after = count_fds();
+  assert_true(busy > base);      /* sockets were kept for reuse... */
+  assert_int_equal(after, base); /* ...and given back */
+  uv_close((uv_handle_t *)&t, NULL);
+  host_free(h);
+  connect_scan_free(cs);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  opts_free(&o);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_max_rate),
-      cmocka_unit_test(test_scan_delay),
-      cmocka_unit_test(test_no_retries),
-      cmocka_unit_test(test_ipv6),
+      cmocka_unit_test(test_max_rate),     cmocka_unit_test(test_scan_delay),
+      cmocka_unit_test(test_no_retries),   cmocka_unit_test(test_ipv6),
+      cmocka_unit_test(test_idle_release),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
