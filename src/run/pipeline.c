@@ -340,7 +340,7 @@ static void fwd_done(int status, const struct sockaddr_storage *addrs,
       target_stream_push_resolved(p->ts, f->name, addr, sa_len(&addrs[0]),
                                   f->prefix);
     }
-  } else if (status != 0) {
+  } else if (status != 0 && status != UV_ECANCELED && !p->stopping) {
     log_error("Failed to resolve \"%s\".", f->name);
   }
   free(f->name);
