@@ -98,6 +98,12 @@ compare() { # name, then the scan arguments
       head -20 "$TMP/$name.$kind.diff"
     fi
   done
+  # ndiff compares hosts and ports only: Nmap's report and ours must agree.
+  if command -v ndiff >/dev/null &&
+    ! ndiff "$TMP/$name.n.xml" "$TMP/$name.p.xml" >"$TMP/$name.ndiff" 2>&1; then
+    fail "$name: ndiff finds differences:"
+    head -20 "$TMP/$name.ndiff"
+  fi
 }
 
 BASE="-n -Pn -sT --max-retries 0"
