@@ -726,9 +726,6 @@ static int check_combinations(struct scan_opts *o, struct cliargs *ca) {
     strlist_add(&ca->warnings,
                 "SYN scan (-sS) is not supported yet; using a connect scan "
                 "(-sT) instead.");
-  if (o->randomize_hosts)
-    strlist_add(&ca->warnings, "--randomize-hosts is not supported yet; "
-                               "hosts are scanned in target order.");
   /* -A already said what -sV does not do. */
   int said_a = ca->warnings.n > 0 && strncmp(ca->warnings.v[0], "-A:", 3) == 0;
   if (o->version_detect && !said_a)

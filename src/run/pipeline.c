@@ -70,6 +70,9 @@ struct pipeline {
   double start;
   struct script_results pre, post;
   struct others *others; /* see keep_others */
+  struct target *shuf;   /* see next_target */
+  size_t shuf_n, shuf_i;
+  uint64_t rng;
   /* -v narration of the connect scan, as Nmap's "Initiating ..." lines. */
   int cs_started;
   double cs_start;
@@ -373,6 +376,48 @@ static void on_idle(uv_idle_t *h) {
   feed(h->data);
 }
 
+/* --randomize-hosts: the stream is read in blocks of SHUFFLE_BLOCK targets
+ * that are shuffled before they are handed out, as Nmap shuffles groups of
+ * up to 16384 hosts; memory stays bounded by the block. */
+#define SHUFFLE_BLOCK 16384
+
+static uint64_t next_random(struct pipeline *p) {
+  /* xorshift64*: plenty for an order, not for secrets. */
+  uint64_t x = p->rng;
+  x ^= x >> 12;
+  x ^= x << 25;
+  x ^= x >> 27;
+  p->rng = x;
+  return x * 0x2545F4914F6CDD1DULL;
+}
+
+static int next_target(struct pipeline *p, struct target *t) {
+  if (!p->o->randomize_hosts)
+    return target_stream_next(p->ts, t, stream_warn, p);
+  if (p->shuf_i == p->shuf_n) {
+    if (p->shuf == NULL)
+      p->shuf = xcalloc(SHUFFLE_BLOCK, sizeof *p->shuf);
+    p->shuf_n = p->shuf_i = 0;
+    while (p->shuf_n < SHUFFLE_BLOCK) {
+      memset(&p->shuf[p->shuf_n], 0, sizeof p->shuf[p->shuf_n]);
+      if (target_stream_next(p->ts, &p->shuf[p->shuf_n], stream_warn, p) == 0)
+        break;
+      p->shuf_n++;
+    }
+    for (size_t i = p->shuf_n; i > 1; i--) {
+      size_t j = (size_t)(next_random(p) % i);
+      struct target tmp = p->shuf[i - 1];
+      p->shuf[i - 1] = p->shuf[j];
+      p->shuf[j] = tmp;
+    }
+    if (p->shuf_n == 0)
+      return 0;
+  }
+  /* Ownership of the name moves to the caller. */
+  *t = p->shuf[p->shuf_i++];
+  return 1;
+}
+
 static void feed(struct pipeline *p) {
   if (p->feeding || p->phase != PH_HOSTS)
     return;
@@ -382,7 +427,7 @@ static void feed(struct pipeline *p) {
   while (!p->stopping && !p->eof && p->inflight < p->group && budget > 0) {
     struct target t;
     memset(&t, 0, sizeof t);
-    if (target_stream_next(p->ts, &t, stream_warn, p) == 0) {
+    if (next_target(p, &t) == 0) {
       p->eof = 1;
       break;
     }
@@ -576,6 +621,9 @@ static void teardown(struct pipeline *p) {
     p->others = ot->next;
     free_others(ot);
   }
+  for (size_t i = p->shuf_i; i < p->shuf_n; i++)
+    target_clear(&p->shuf[i]);
+  free(p->shuf);
   target_stream_free(p->ts);
   portlist_free(&p->ports);
   sresults_clear(&p->pre);
@@ -640,6 +688,8 @@ int run_scan(const struct scan_opts *o, const char *cmdline) {
   int rc, status = RUN_OK;
   p->o = o;
   p->start = now_epoch();
+  p->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)(p->start * 1e6) ^
+           0x9E3779B97F4A7C15ULL;
   uv_loop_init(&p->loop);
   uv_signal_init(&p->loop, &p->sigint);
   uv_signal_init(&p->loop, &p->sigterm);

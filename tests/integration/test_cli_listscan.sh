@@ -36,6 +36,13 @@ printf '127.0.0.1\n127.0.0.9\n' >"$TMP/ex"
 got=$(printf '127.0.0.1 127.0.0.2\n127.0.0.9\n' | hosts -iL - --excludefile "$TMP/ex" | tr '\n' ' ')
 [ "$got" = "127.0.0.2 " ] || fail "-iL - with --excludefile: got $got"
 
+# --randomize-hosts: the same hosts, in another order.
+plain=$(hosts 127.0.0.0/24 127.0.1.0/24)
+shuffled=$(hosts --randomize-hosts 127.0.0.0/24 127.0.1.0/24)
+[ "$(echo "$plain" | sort)" = "$(echo "$shuffled" | sort)" ] ||
+  fail "--randomize-hosts changed the set of hosts"
+[ "$plain" != "$shuffled" ] || fail "--randomize-hosts kept the order"
+
 # 2^20 addresses stream through in bounded memory.
 if [ -x /usr/bin/time ]; then
   # (A small ASan quarantine, in case this is a sanitizer build.)
