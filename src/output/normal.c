@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/services.h"
 #include "core/xalloc.h"
 #include "output/outfmt.h"
 
@@ -449,11 +450,27 @@ static void normal_host(struct writer *w, struct host *h) {
   fflush(f);
 }
 
+/* Nmap's -v/-d note on where the data files came from; only when the
+ * services table was read from a file (not the built-in list). */
+static void put_data_source(FILE *f, int debug) {
+  const char *src = services_source();
+  const char *slash = src ? strrchr(src, '/') : NULL;
+  if (src == NULL || src[0] != '/' || strchr(src, '+') != NULL)
+    return;
+  int dirlen = slash == src ? 1 : (int)(slash - src);
+  if (debug)
+    fprintf(f, "Read from %.*s: %s.\n", dirlen, src, slash + 1);
+  else
+    fprintf(f, "Read data files from: %.*s\n", dirlen, src);
+}
+
 static void normal_end(struct writer *w, const struct run_stats *st) {
   struct normal *n = (struct normal *)w;
   const struct scan_opts *o = w->ri ? w->ri->opts : NULL;
   FILE *f = w->out;
   char buf[64];
+  if (o != NULL && (o->verbosity > 0 || o->debugging > 0))
+    put_data_source(f, o->debugging > 0);
   if (o != NULL && o->version_detect && n->hosts_up_seen > 0)
     fputs("Service detection performed.\n", f);
   if (n->screen) {

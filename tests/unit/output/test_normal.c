@@ -85,6 +85,7 @@ static void test_verbose_reason_table(void **state) {
       "38997/tcp open   unknown     syn-ack\n"
       "41355/tcp open   unknown     syn-ack\n"
       "\n"
+      "Read data files from: /tmp\n"
       "# Nmap done at Sun Nov 29 02:28:11 2026 -- 1 IP address (1 host up) "
       "scanned in 0.04 seconds\n";
   assert_string_equal(out, want);
@@ -214,7 +215,7 @@ static void test_ignored_threshold(void **state) {
         snprintf(want, sizeof want,
                  "Host is up (0.00057s latency).\n"
                  "All %u scanned ports on 127.0.0.1 are in ignored states.\n"
-                 "Not shown: %u closed tcp ports (conn-refused)\n\n#",
+                 "Not shown: %u closed tcp ports (conn-refused)\n\n",
                  count, count);
         assert_non_null(strstr(out, want));
         assert_null(strstr(out, "PORT"));
@@ -322,7 +323,8 @@ static void test_down_host(void **state) {
     h->reason = RSN_NO_RESPONSE;
     char *out = fix_render(make_file, &r, &h, 1);
     const char *line = "Nmap scan report for 10.99.0.2 [host down, "
-                       "received no-response]\n# Nmap done";
+                       "received no-response]\n"
+                       "Read data files from: /tmp\n# Nmap done";
     if (v)
       assert_non_null(strstr(out, line));
     else
