@@ -132,7 +132,8 @@ table inet ptdrop {
   }
 }
 EOF
-ip netns exec "$NS" "$P" -n -Pn -sT -p- --max-retries 3 -oX "$TMP/int.xml" \
+ip netns exec "$NS" "$P" -n -Pn -sT -p- --max-retries 3 --stats-every 200ms \
+  -oX "$TMP/int.xml" \
   -oJ "$TMP/int.jsonl" 127.0.0.2 >"$TMP/int.screen" 2>"$TMP/int.err" &
 spid=$!
 sleep 1
@@ -152,6 +153,8 @@ rc=$?
 xmllint --noout --dtdvalid "$DTD" "$TMP/int.xml" 2>"$TMP/xmllint2.err" ||
   fail "interrupted XML is not valid: $(head -5 "$TMP/xmllint2.err")"
 grep -q "<runstats>" "$TMP/int.xml" || fail "interrupted XML has no <runstats>"
+grep -q "^Stats: 0:00:0[0-9] elapsed; 0 hosts completed" "$TMP/int.screen" ||
+  fail "no --stats-every line: $(head -5 "$TMP/int.screen")"
 grep -q "</nmaprun>" "$TMP/int.xml" || fail "interrupted XML is not closed"
 "$PY" -c '
 import json, sys
