@@ -8,7 +8,8 @@
 # once plainly and once with test.gc (a full collectgarbage() around every
 # case). Loopback services from server.py are started first and their ports
 # passed as test.banner_port, test.echo_port, test.silent_port,
-# test.tls_port and test.closed_port. Exit status: 0 only if both passes print PASS.
+# test.tls_port and test.closed_port. Exit status: 0 only if both passes
+# print PASS and the binary exits with status 0.
 # With PORTOLAN=/usr/bin/nmap the same tests run on Nmap (with our nselib
 # first on its path), which is how they were developed.
 set -u
@@ -28,7 +29,7 @@ name=$(basename "$file" .lua)
 
 workdir=$(mktemp -d) || die "mktemp failed"
 server_pid=
-cleanup() {
+cleanup() { # shellcheck disable=SC2317 # called by the EXIT trap
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
@@ -72,12 +73,15 @@ for pass in plain gc; do
   got=0
   [ -z "$results" ] || got=$(printf '%s\n' "$results" | wc -l)
   bad=$(printf '%s\n' "$results" | grep -v '^PASS ' | head -n 3)
-  if [ "$got" -eq "$want" ] && [ -z "$bad" ]; then
+  # A sanitizer report or a crash after the results still fails the test.
+  if [ "$rc" -eq 0 ] && [ "$got" -eq "$want" ] && [ -z "$bad" ]; then
     echo "$name ($pass): $(printf '%s\n' "$results" | tr '\n' ' ')"
   else
     status=1
     echo "$name ($pass): $got of $want results (exit $rc) ${bad}" >&2
-    [ -n "$bad" ] || sed -n 1,40p "$out" "$out.err" >&2
+    if [ -z "$bad" ] || [ "$rc" -ne 0 ]; then
+      sed -n 1,40p "$out" "$out.err" >&2
+    fi
   fi
 done
 exit $status
