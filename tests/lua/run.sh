@@ -29,7 +29,8 @@ name=$(basename "$file" .lua)
 
 workdir=$(mktemp -d) || die "mktemp failed"
 server_pid=
-cleanup() { # shellcheck disable=SC2317 # called by the EXIT trap
+# shellcheck disable=SC2317 # called by the EXIT trap
+cleanup() {
   if [ -n "$server_pid" ]; then
     kill "$server_pid" 2>/dev/null
     wait "$server_pid" 2>/dev/null
