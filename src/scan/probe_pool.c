@@ -21,6 +21,7 @@
 #include "scan/probe_pool.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -74,7 +75,8 @@ struct probe_pool {
   probe_results_fn cb;
   void *ud;
   unsigned n, next;
-  unsigned max_idle; /* idle sockets a worker keeps for reuse */
+  unsigned max_idle;       /* idle sockets a worker keeps for reuse */
+  unsigned eph_lo, eph_hi; /* the kernel's ephemeral port range */
   struct worker *workers;
   struct probe **staged_head, **staged_tail;
 
@@ -286,7 +288,9 @@ static void on_connected(struct worker *w, struct slot *s, struct probe *p) {
   } me;
   socklen_t len = sizeof me;
   int self = 0;
-  if (getsockname(s->fd, &me.sa, &len) == 0 && len == p->addrlen) {
+  /* Only a port the kernel could pick as a source port can be ours. */
+  int maybe = p->port >= w->pool->eph_lo && p->port <= w->pool->eph_hi;
+  if (maybe && getsockname(s->fd, &me.sa, &len) == 0 && len == p->addrlen) {
     if (me.sa.sa_family == AF_INET)
       self = me.in.sin_port == p->addr.in.sin_port &&
              me.in.sin_addr.s_addr == p->addr.in.sin_addr.s_addr;
@@ -499,6 +503,22 @@ static void on_results(uv_async_t *a) {
     pp->cb(list, pp->ud);
 }
 
+/* The local port range connect() picks source ports from; when unknown,
+ * every port (the self-connect check then runs for every open port). */
+static void read_port_range(unsigned *lo, unsigned *hi) {
+  *lo = 1;
+  *hi = 65535;
+  FILE *f = fopen("/proc/sys/net/ipv4/ip_local_port_range", "r");
+  if (f == NULL)
+    return;
+  unsigned a, b;
+  if (fscanf(f, "%u %u", &a, &b) == 2 && a <= b && b <= 65535) {
+    *lo = a;
+    *hi = b;
+  }
+  fclose(f);
+}
+
 struct probe_pool *probe_pool_new(uv_loop_t *main_loop, unsigned n,
                                   probe_results_fn cb, void *ud) {
   struct probe_pool *pp = xcalloc(1, sizeof *pp);
@@ -511,6 +531,7 @@ struct probe_pool *probe_pool_new(uv_loop_t *main_loop, unsigned n,
    * keeping that many idle avoids re-creating sockets. */
   long idle = fdlimit_socket_budget() / (long)pp->n;
   pp->max_idle = idle < 16 ? 16 : (unsigned)idle;
+  read_port_range(&pp->eph_lo, &pp->eph_hi);
   uv_mutex_init(&pp->lock);
   uv_async_init(main_loop, &pp->done_async, on_results);
   pp->done_async.data = pp;

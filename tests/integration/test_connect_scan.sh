@@ -121,4 +121,15 @@ echo "$out" | grep -q "Ignored State: closed (4997)" ||
   fail "1-5000: closed ports not counted: $out"
 n=$(echo "$out" | ports_of | grep -c /open)
 [ "$n" = 3 ] || fail "1-5000: expected 3 open ports (22,80,443), got $n: $out"
+# Self-connect: with only two ephemeral ports, a connect to 127.0.0.1:40000
+# can get 40000 as its own source port and "connect" to itself through
+# simultaneous open. Nothing listens there: closed, not open. Twenty ports
+# over two ephemeral ports also exercise the EADDRNOTAVAIL back-off.
+ip netns exec "$NS" sysctl -qw net.ipv4.ip_local_port_range="40000 40001" ||
+  fail "port range"
+out=$(ip netns exec "$NS" timeout 120 "$PORTOLAN" -sT -n -Pn -p 39990-40009 \
+  127.0.0.1 -oG - 2>&1) || fail "portolan failed: $out"
+n=$(echo "$out" | ports_of | grep -c /closed)
+[ "$n" = 20 ] || echo "$out" | grep -q "Ignored State: closed (20)" ||
+  fail "self-connect or port exhaustion misreported: $out"
 echo "PASS"
