@@ -288,9 +288,15 @@ void dns_set_timeout(struct dns *d, int timeout_ms, int tries) {
       char ip[INET6_ADDRSTRLEN];
       inet_ntop(n->family, &n->addr, ip, sizeof ip);
       char item[INET6_ADDRSTRLEN + 16];
-      int l = n->family == AF_INET6
-                  ? snprintf(item, sizeof item, "[%s]:%d", ip, n->udp_port)
-                  : snprintf(item, sizeof item, "%s:%d", ip, n->udp_port);
+      /* Port 0 means the default (53): leave it out. */
+      int l;
+      if (n->udp_port == 0)
+        l = snprintf(item, sizeof item, n->family == AF_INET6 ? "[%s]" : "%s",
+                     ip);
+      else
+        l = snprintf(item, sizeof item,
+                     n->family == AF_INET6 ? "[%s]:%d" : "%s:%d", ip,
+                     n->udp_port);
       servers = xgrow(servers, &cap, len + (size_t)l + 2, 1);
       len += (size_t)snprintf(servers + len, cap - len, "%s%s", len ? "," : "",
                               item);

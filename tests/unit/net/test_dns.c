@@ -289,6 +289,25 @@ static void test_timeout(void **state) {
   finish_loop(&loop, d);
 }
 
+static void test_set_timeout_keeps_servers(void **state) {
+  (void)state;
+  NEED_DNSMASQ();
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct dns *d;
+  /* A dead server first, dnsmasq second: both must survive the rebuild. */
+  char list[160];
+  snprintf(list, sizeof list, "%s,%s", silent_servers, servers);
+  assert_int_equal(dns_new(&loop, list, &d), 0);
+  dns_set_timeout(d, 300, 2);
+  struct result a;
+  resolve(d, "kept.example.test", AF_INET, &a);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(a.status, 0);
+  assert_string_equal(a.text, "127.0.0.7");
+  finish_loop(&loop, d);
+}
+
 static struct dns *closing_dns;
 
 static void close_from_cb(int status, const struct sockaddr_storage *addrs,
@@ -352,6 +371,7 @@ int main(void) {
       cmocka_unit_test(test_numeric_stays_local),
       cmocka_unit_test(test_parallel),
       cmocka_unit_test(test_timeout),
+      cmocka_unit_test(test_set_timeout_keeps_servers),
       cmocka_unit_test(test_close_cancels),
       cmocka_unit_test(test_bad_input),
   };
