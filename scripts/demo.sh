@@ -42,13 +42,13 @@ echo "== Starting demo services in network namespace $NS (loopback only)"
 start_identd 113
 start_nginx 80 www-data
 start_listener 2121 nobody '220 demo FTP service ready\r\n'
-start_listener 2525 pt-owner '220 demo.invalid ESMTP ready\r\n'
+start_listener 2525 daemon '220 demo.invalid ESMTP ready\r\n'
 start_listener 6000 root
 cat <<EOF
    113/tcp  identd (oidentd, root): tells who owns a connection
     80/tcp  nginx, master root, workers www-data
   2121/tcp  a listener run by nobody
-  2525/tcp  a listener run by pt-owner (a test user)
+  2525/tcp  a listener run by daemon
   6000/tcp  a listener run by root
    (auth-owners, a default script, asks identd for each port's owner)
 
