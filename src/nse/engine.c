@@ -119,6 +119,13 @@ static int try_require(lua_State *L, const char *name) {
   return 1;
 }
 
+/* lfs.get_path_separator is an Nmap addition to LuaFileSystem that
+ * scripts use (http-fetch); Debian's lfs lacks it. */
+static int lfs_get_path_separator(lua_State *L) {
+  lua_pushliteral(L, "/");
+  return 1;
+}
+
 static void open_module(lua_State *L, const char *name, lua_CFunction f) {
   luaL_requiref(L, name, f, 1);
   lua_pop(L, 1);
@@ -140,6 +147,12 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
   open_module(L, "nmap", luaopen_nmap);
   open_module(L, "lpeg", luaopen_lpeg);
   open_module(L, "lfs", luaopen_lfs);
+  lua_getglobal(L, "lfs");
+  if (lua_getfield(L, -1, "get_path_separator") == LUA_TNIL) {
+    lua_pushcfunction(L, lfs_get_path_separator);
+    lua_setfield(L, -3, "get_path_separator");
+  }
+  lua_pop(L, 2);
   /* nmap.socket: in package.loaded only (§1.3). */
   lua_getglobal(L, "nmap");
   luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
