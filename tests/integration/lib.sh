@@ -26,6 +26,7 @@ PT_PYTHON="${PT_PYTHON:-/usr/bin/python3}"
 NS=""
 PT_TMP=""
 PT_CLEANED=0
+PT_BG_PIDS=()
 
 pt_log() { printf '%s: %s\n' "${PT_TEST_NAME:-integration}" "$*" >&2; }
 
@@ -113,8 +114,11 @@ ns_cleanup() {
     ip netns del "$NS" 2>/dev/null || true
     rm -f "$PT_NS_MARKS/$NS"
   fi
-  # Reap our background `ip netns exec` wrappers.
-  wait 2>/dev/null || true
+  # Reap our background `ip netns exec` wrappers (only those: a test's other
+  # background jobs are its own business).
+  for i in "${PT_BG_PIDS[@]}"; do
+    wait "$i" 2>/dev/null || true
+  done
   if [ -n "$PT_TMP" ] && [ -d "$PT_TMP" ] && [ -z "${PT_KEEP_TMP:-}" ]; then
     rm -rf "$PT_TMP"
   fi
@@ -129,6 +133,7 @@ ns_bg() {
   shift
   ip netns exec "$NS" timeout --kill-after=5 "$PT_SERVICE_LIFETIME" "$@" \
     >"$PT_TMP/$logname.log" 2>&1 </dev/null &
+  PT_BG_PIDS+=("$!")
 }
 
 # wait_port PORT [SECONDS]: until something listens on TCP PORT in the
