@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/errcode.h"
 #include "core/target_spec.h"
@@ -122,10 +123,30 @@ int target_stream_add(struct target_stream *ts, const char *spec, char *err,
   return 0;
 }
 
+/* Opens a list file; "-" is stdin. A directory opens but reads nothing:
+ * refuse it like any other unreadable file. */
+static FILE *open_list(const char *path, int *err) {
+  if (strcmp(path, "-") == 0)
+    return stdin;
+  FILE *f = fopen(path, "r");
+  if (f == NULL) {
+    *err = -errno;
+    return NULL;
+  }
+  struct stat st;
+  if (fstat(fileno(f), &st) == 0 && S_ISDIR(st.st_mode)) {
+    fclose(f);
+    *err = -EISDIR;
+    return NULL;
+  }
+  return f;
+}
+
 int target_stream_add_file(struct target_stream *ts, const char *path) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+  int err = 0;
+  FILE *f = open_list(path, &err);
   if (f == NULL)
-    return -errno;
+    return err;
   struct source *s = xcalloc(1, sizeof *s);
   s->kind = SRC_FILE;
   s->file = f;
@@ -201,12 +222,12 @@ static int read_token(FILE *f, char *buf) {
 
 int target_stream_exclude_file(struct target_stream *ts, const char *path,
                                char *err, size_t errlen) {
-  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+  int e = 0;
+  FILE *f = open_list(path, &e);
   if (f == NULL) {
-    int e = errno;
     snprintf(err, errlen, "Failed to open exclude file %s for reading: %s",
-             path, strerror(e));
-    return -e;
+             path, strerror(-e));
+    return e;
   }
   char tok[TOKEN_MAX + 1];
   int r, rc = 0;

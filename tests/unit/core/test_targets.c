@@ -434,6 +434,10 @@ static void test_input_file(void **state) {
   ts = target_stream_new(AF_INET);
   assert_int_equal(target_stream_add_file(ts, path), 0);
   assert_int_equal(target_stream_add_file(ts, "/nonexistent/list"), -ENOENT);
+  assert_int_equal(target_stream_add_file(ts, "/tmp"), -EISDIR);
+  char err[256];
+  assert_int_equal(target_stream_exclude_file(ts, "/tmp", err, sizeof err),
+                   -EISDIR);
   target_stream_free(ts);
   unlink(path);
 }
