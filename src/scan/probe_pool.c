@@ -317,15 +317,20 @@ static void on_failed(struct worker *w, struct slot *s, struct probe *p,
 static void arm_timer(struct worker *w);
 static void close_idle(struct worker *w);
 
-/* Calling connect() again on a socket whose attempt ended returns its
- * outcome (0/EISCONN, or the error, which also resets it): one system call
- * instead of getsockopt + close + socket + epoll_ctl. EALREADY means the
- * wake-up was stale (from an earlier use of the socket). */
-static void on_socket_event(struct worker *w, struct slot *s) {
+/* epoll computes the reported events from the socket's state when they
+ * are collected, so writable without error or hang-up means established:
+ * open, no system call needed. Otherwise, calling connect() again on a
+ * socket whose attempt ended returns its outcome (the error, which also
+ * resets the socket): one system call instead of getsockopt + close +
+ * socket + epoll_ctl. EALREADY means the wake-up was stale (left by an
+ * earlier use of the socket) and the attempt is still going. */
+static void on_socket_event(struct worker *w, struct slot *s, uint32_t events) {
   struct probe *p = s->p;
   if (p == NULL)
     return; /* idle socket: a stale wake-up */
-  int err = connect(s->fd, &p->addr.sa, p->addrlen) == 0 ? 0 : errno;
+  int err = 0;
+  if (!(events & EPOLLOUT) || (events & (EPOLLERR | EPOLLHUP)))
+    err = connect(s->fd, &p->addr.sa, p->addrlen) == 0 ? 0 : errno;
   if (err == EALREADY || err == EINPROGRESS)
     return;
   heap_remove(w, s);
@@ -345,7 +350,7 @@ static void on_epoll(uv_poll_t *hd, int status, int events) {
   do {
     n = epoll_wait(w->epfd, evs, 256, 0);
     for (int i = 0; i < n; i++)
-      on_socket_event(w, evs[i].data.ptr);
+      on_socket_event(w, evs[i].data.ptr, evs[i].events);
   } while (n == 256);
   w->last_busy_us = probe_now_us();
   publish(w);
