@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: a short, self-contained demonstration. Starts real services in
-# a private network namespace (an identd, nginx with www-data workers, and
-# listeners owned by different users), scans them with Portolan's default
+# a private network namespace (an identd, sshd, nginx with www-data workers,
+# and listeners owned by different users), scans them with Portolan's default
 # scripts, shows the normal report and where the XML, grepable and JSON lines
 # outputs went, then stops everything.
 #
@@ -40,12 +40,14 @@ OUT="$(cd "$OUT" && pwd)"
 ns_setup demo
 echo "== Starting demo services in network namespace $NS (loopback only)"
 start_identd 113
+start_sshd 22
 start_nginx 80 www-data
 start_listener 2121 nobody '220 demo FTP service ready\r\n'
 start_listener 2525 daemon '220 demo.invalid ESMTP ready\r\n'
 start_listener 6000 root
 cat <<EOF
    113/tcp  identd (oidentd, root): tells who owns a connection
+    22/tcp  OpenSSH sshd, root
     80/tcp  nginx, master root, workers www-data
   2121/tcp  a listener run by nobody
   2525/tcp  a listener run by daemon
@@ -54,7 +56,7 @@ cat <<EOF
 
 EOF
 
-cmd=("$BIN" -n -Pn -sT -sC -p 80,113,2121,2525,6000 --datadir "$SRCDIR"
+cmd=("$BIN" -n -Pn -sT -sC -p 22,80,113,2121,2525,6000 --datadir "$SRCDIR"
   -oA "$OUT/demo" 127.0.0.1)
 echo "== ${cmd[*]}"
 echo

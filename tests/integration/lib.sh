@@ -209,6 +209,33 @@ EOF
   wait_port "$port"
 }
 
+# start_sshd PORT: OpenSSH's sshd in the foreground (-D), logging to stderr,
+# with a fresh ed25519 host key and config in the temp dir; no PAM, no
+# password logins (scripts only read its banner, algorithms and host key).
+start_sshd() {
+  local port="$1" d sshd
+  sshd="$(command -v sshd || echo /usr/sbin/sshd)"
+  [ -x "$sshd" ] || skip_test "needs sshd (openssh-server)"
+  require_cmd ssh-keygen
+  d="$PT_TMP/sshd"
+  mkdir -p "$d"
+  ssh-keygen -q -t ed25519 -N '' -f "$d/host_ed25519" ||
+    fail "ssh-keygen failed"
+  cat >"$d/sshd_config" <<EOF
+ListenAddress 127.0.0.1:$port
+HostKey $d/host_ed25519
+PidFile $d/sshd.pid
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin no
+EOF
+  # sshd insists on its privilege-separation directory (Debian's path).
+  mkdir -p /run/sshd
+  ns_bg sshd "$sshd" -D -e -f "$d/sshd_config"
+  wait_port "$port"
+}
+
 # start_nginx PORT [USER]: nginx with a temp prefix (config, pid, logs, temp
 # paths, docroot), `daemon off`, workers running as USER (www-data).
 start_nginx() {
