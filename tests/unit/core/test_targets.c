@@ -430,6 +430,23 @@ static void test_input_file(void **state) {
   assert_non_null(strstr(lastwarn, "longer than"));
   target_stream_free(ts);
 
+  /* Read lazily: what is written after add_file but before the stream
+   * reaches the file is seen. */
+  ts = target_stream_new(AF_INET);
+  f = fopen(path, "w");
+  fputs("10.1.1.1\n", f);
+  fclose(f);
+  add_ok(ts, "192.0.2.9");
+  assert_int_equal(target_stream_add_file(ts, path), 0);
+  assert_int_equal(target_stream_next(ts, &t, NULL, NULL), 1);
+  target_clear(&t);
+  f = fopen(path, "a");
+  fputs("10.1.1.2\n", f);
+  fclose(f);
+  assert_int_equal(expand(ts, got, sizeof got, 5, 5, NULL, 0), 2);
+  assert_string_equal(got, "10.1.1.1 10.1.1.2");
+  target_stream_free(ts);
+
   /* A file that is never read is closed without leaks. */
   ts = target_stream_new(AF_INET);
   assert_int_equal(target_stream_add_file(ts, path), 0);
