@@ -94,14 +94,21 @@ static void on_name(const struct service_entry *e, void *ud) {
 }
 
 /* Sets every port of [lo, hi] in each protocol of `protos`; with
- * `only_known`, only ports the services table names. */
+ * `only_known`, only ports the services table names (walking the table
+ * rather than looking up each of up to 65536 ports). */
 static void set_range(struct bitmaps *bm, unsigned protos, long lo, long hi,
                       int only_known) {
   for (int p = 0; p < PROTO_COUNT; p++) {
     if (!(protos & (1u << p)))
       continue;
-    for (long port = lo; port <= hi; port++) {
-      if (!only_known || services_name((uint16_t)port, (enum proto)p) != NULL)
+    if (only_known) {
+      size_t n;
+      const struct service_entry *e = services_by_freq((enum proto)p, &n);
+      for (size_t i = 0; i < n; i++)
+        if (e[i].port >= lo && e[i].port <= hi)
+          set_port(bm, p, e[i].port);
+    } else {
+      for (long port = lo; port <= hi; port++)
         set_port(bm, p, (unsigned)port);
     }
   }
