@@ -204,6 +204,15 @@ static int fail_resolve(const char *text, char *err, size_t errlen) {
   return PT_EPARSE;
 }
 
+/* Our sanity limit, not Nmap's (7.93 would try to list a /64). */
+static int too_wide_v6(const char *shown, char *err, size_t errlen) {
+  snprintf(err, errlen,
+           "Illegal netmask in \"%s\": IPv6 prefixes shorter than /%d "
+           "(over %u hosts) are not supported",
+           shown, SPEC_V6_MIN_PREFIX, 1u << (128 - SPEC_V6_MIN_PREFIX));
+  return PT_EPARSE;
+}
+
 static void v6_apply_prefix(struct target_spec *out, int prefix) {
   out->hostbits6 = 128 - prefix;
   for (int b = prefix; b < 128; b++)
@@ -244,11 +253,7 @@ static int parse_v6(const char *text, size_t len, const char *shown, int prefix,
     prefix = -1;
   }
   if (prefix >= 0 && prefix < SPEC_V6_MIN_PREFIX) {
-    snprintf(err, errlen,
-             "Illegal netmask in \"%s\": IPv6 prefixes shorter than /%d "
-             "(over %u hosts) are not supported",
-             shown, SPEC_V6_MIN_PREFIX, 1u << (128 - SPEC_V6_MIN_PREFIX));
-    return PT_EPARSE;
+    return too_wide_v6(shown, err, errlen);
   }
   v6_apply_prefix(out, prefix < 0 ? 128 : prefix);
   return 0;
@@ -319,12 +324,8 @@ int target_spec_parse(const char *text, int af, struct target_spec *out,
     return fail_resolve(shown, err, errlen);
   }
   if (af == AF_INET6 && prefix >= 0 && prefix < SPEC_V6_MIN_PREFIX) {
-    snprintf(err, errlen,
-             "Illegal netmask in \"%s\": IPv6 prefixes shorter than /%d "
-             "(over %u hosts) are not supported",
-             shown, SPEC_V6_MIN_PREFIX, 1u << (128 - SPEC_V6_MIN_PREFIX));
     free(part);
-    return PT_EPARSE;
+    return too_wide_v6(shown, err, errlen);
   }
   out->kind = SPEC_NAME;
   out->name = part;
