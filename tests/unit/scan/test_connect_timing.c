@@ -231,11 +231,81 @@ static void test_idle_release(void **state) {
   opts_free(&o);
 }
 
+struct stamp {
+  struct host *h[2];
+  double at[2];
+  uint64_t t0;
+  int n;
+};
+
+static void on_stamp(struct host *h, void *ud) {
+  struct stamp *st = ud;
+  for (int i = 0; i < 2; i++)
+    if (st->h[i] == h)
+      st->at[i] = (double)(uv_hrtime() - st->t0) / 1e9;
+  st->n++;
+}
+
+/* Each host's callback fires when its own ports are done, not when the
+ * slowest host of the batch is: a host with one closed port finishes long
+ * before a host whose port is filtered (full accept queue). */
+static void test_done_per_host(void **state) {
+  (void)state;
+  int lf = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = lo4();
+  assert_int_equal(bind(lf, (struct sockaddr *)&a, sizeof a), 0);
+  assert_int_equal(listen(lf, 0), 0);
+  socklen_t len = sizeof a;
+  getsockname(lf, (struct sockaddr *)&a, &len);
+  int fill_fd[3];
+  for (int i = 0; i < 3; i++) {
+    fill_fd[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fill_fd[i], (struct sockaddr *)&a, sizeof a);
+  }
+  usleep(50000);
+  uint16_t slow = ntohs(a.sin_port), fast = 47300;
+  struct portlist pslow = {0}, pfast = {0};
+  pslow.ports[PROTO_TCP] = &slow;
+  pslow.n[PROTO_TCP] = 1;
+  pfast.ports[PROTO_TCP] = &fast;
+  pfast.n[PROTO_TCP] = 1;
+  struct scan_opts o;
+  opts_init(&o);
+  o.max_retries = 2;
+  o.initial_rtt_timeout_ms = 300;
+  o.min_rtt_timeout_ms = 300;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct stamp st = {0};
+  struct connect_scan *cs = connect_scan_new(&loop, &o, on_stamp, &st);
+  struct sockaddr_in b = lo4();
+  st.h[0] = host_new((struct sockaddr *)&b, sizeof b);
+  st.h[1] = host_new((struct sockaddr *)&b, sizeof b);
+  st.t0 = uv_hrtime();
+  connect_scan_add(cs, st.h[0], &pslow);
+  connect_scan_add(cs, st.h[1], &pfast);
+  for (int i = 0; i < 3000 && st.n < 2; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  assert_int_equal(st.n, 2);
+  assert_int_equal(host_port_get(st.h[0], PROTO_TCP, slow)->state, PS_FILTERED);
+  assert_true(st.at[0] >= 0.55); /* at least two 300 ms timeouts */
+  assert_true(st.at[1] < 0.25);  /* the closed port, at once */
+  for (int i = 0; i < 2; i++)
+    host_free(st.h[i]);
+  connect_scan_free(cs);
+  uv_run(&loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(&loop), 0);
+  opts_free(&o);
+  for (int i = 0; i < 3; i++)
+    close(fill_fd[i]);
+  close(lf);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_max_rate),     cmocka_unit_test(test_scan_delay),
       cmocka_unit_test(test_no_retries),   cmocka_unit_test(test_ipv6),
-      cmocka_unit_test(test_idle_release),
+      cmocka_unit_test(test_idle_release), cmocka_unit_test(test_done_per_host),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
