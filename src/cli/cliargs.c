@@ -624,6 +624,12 @@ static int short_option(int c, struct scan_opts *o, struct cliargs *ca) {
   case 'd':
     if (parse_level(optarg, 'd', o->debugging, &lvl) != 0)
       return fail(ca, PT_EPARSE, 0, "Invalid argument to -d: \"%s\".", optarg);
+    /* As in Nmap, -d also raises verbosity: each bare -d adds one level,
+     * -dN sets both to N. */
+    if (optarg != NULL && optarg[0] >= '0' && optarg[0] <= '9')
+      o->verbosity = lvl;
+    else if (o->verbosity < 10)
+      o->verbosity += lvl - o->debugging;
     o->debugging = lvl;
     return 0;
   case 'v':

@@ -265,7 +265,11 @@ static void start_host(struct pipeline *p, struct target *t) {
   p->total++;
   p->inflight++;
   if (p->o->list_scan) {
+    /* Nmap lists such hosts as state unknown, reason user-set, and counts
+     * them as down in its totals. */
     h->status = HOST_UNKNOWN;
+    h->reason = RSN_USER_SET;
+    p->down++;
     maybe_rdns(p, h);
   } else if (p->o->skip_discovery) {
     h->status = HOST_UP;

@@ -244,10 +244,17 @@ static void test_levels(void **state) {
     const char *args[4];
     int v, d;
   } cases[] = {
-      {{"-v", NULL}, 1, 0},        {{"-vv", NULL}, 2, 0},
-      {{"-v3", NULL}, 3, 0},       {{"-v", "-v", NULL}, 2, 0},
-      {{"-d", NULL}, 0, 1},        {{"-d2", NULL}, 0, 2},
-      {{"-dd", "-v", NULL}, 1, 2}, {{"-vvv", "-d", NULL}, 3, 1},
+      {{"-v", NULL}, 1, 0},
+      {{"-vv", NULL}, 2, 0},
+      {{"-v3", NULL}, 3, 0},
+      {{"-v", "-v", NULL}, 2, 0},
+      /* -d raises verbosity too; -dN sets both (checked against Nmap's
+       * <verbose>/<debugging> XML levels). */
+      {{"-d", NULL}, 1, 1},
+      {{"-d2", NULL}, 2, 2},
+      {{"-dd", "-v", NULL}, 3, 2},
+      {{"-vvv", "-d", NULL}, 4, 1},
+      {{"-v3", "-d0", NULL}, 0, 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     struct scan_opts o;
