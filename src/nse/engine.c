@@ -26,6 +26,10 @@
 int luaopen_nmap(lua_State *L);
 int luaopen_lpeg(lua_State *L);
 int luaopen_lfs(lua_State *L);
+#if __has_include(<libssh2.h>)
+#define NSE_HAVE_LIBSSH2 1
+int luaopen_libssh2(lua_State *L);
+#endif
 
 extern const char nse_yield_marker;
 const char nse_engine_key = 0;
@@ -147,6 +151,9 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
   open_module(L, "nmap", luaopen_nmap);
   open_module(L, "lpeg", luaopen_lpeg);
   open_module(L, "lfs", luaopen_lfs);
+#ifdef NSE_HAVE_LIBSSH2
+  open_module(L, "libssh2", luaopen_libssh2);
+#endif
   lua_getglobal(L, "lfs");
   if (lua_getfield(L, -1, "get_path_separator") == LUA_TNIL) {
     lua_pushcfunction(L, lfs_get_path_separator);

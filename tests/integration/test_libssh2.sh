@@ -1,0 +1,161 @@
+#!/bin/bash
+# The libssh2 C module (issue #4) against a real OpenSSH server in a private
+# network namespace (lib.sh), on port 22 of the namespace's loopback.
+#
+# A throwaway user (password and an ed25519 key made here) exists only for
+# the length of the test. Checks:
+#  - tests/integration/nse/ssh/ssh_probe.nse: userauth_list, password auth
+#    good and bad, publickey_canauth, publickey auth, exec and read, write,
+#    stderr, close, errors, parallel sessions; host key hashes equal to
+#    ssh-keygen -l's;
+#  - Nmap's own ssh-auth-methods, ssh-hostkey and ssh-run scripts
+#    (--datadir /usr/share/nmap) give the same output from Portolan as from
+#    nmap on the same server.
+set -u
+. "$(dirname "$0")/lib.sh"
+require_root
+require_cmd ssh-keygen useradd userdel chpasswd
+[ -x "${PORTOLAN:-}" ] || skip_test "PORTOLAN is not set to the binary"
+SSHD="$(command -v sshd || echo /usr/sbin/sshd)"
+[ -x "$SSHD" ] || skip_test "needs sshd (openssh-server)"
+ns_setup ssh
+
+SSH_USER="ptssh$$"
+user_cleanup() {
+  # ns_cleanup has killed the user's sessions: they ran in the namespace.
+  if id -u "$SSH_USER" >/dev/null 2>&1; then
+    userdel "$SSH_USER" 2>/dev/null || true
+  fi
+}
+trap 'ns_cleanup; user_cleanup' EXIT
+trap 'ns_cleanup; user_cleanup; exit 130' INT
+trap 'ns_cleanup; user_cleanup; exit 143' TERM
+
+D="$PT_TMP/sshd"
+H="$PT_TMP/home"
+mkdir -p "$D" "$H/.ssh"
+SSH_PASS="pw-$$-$RANDOM"
+useradd --no-create-home --home-dir "$H" --shell /bin/sh "$SSH_USER" ||
+  fail "cannot create user $SSH_USER"
+echo "$SSH_USER:$SSH_PASS" | chpasswd || fail "chpasswd failed"
+
+ssh-keygen -q -t ed25519 -N '' -f "$D/host_ed25519" || fail "ssh-keygen host"
+ssh-keygen -q -t ed25519 -N '' -f "$D/user_key" || fail "ssh-keygen user"
+ssh-keygen -q -t ed25519 -N '' -f "$D/other_key" || fail "ssh-keygen other"
+cp "$D/user_key.pub" "$H/.ssh/authorized_keys"
+chown -R "$SSH_USER" "$H"
+chmod 700 "$H/.ssh"
+chmod 755 "$H"
+
+cat >"$D/sshd_config" <<EOF
+ListenAddress 127.0.0.1:22
+HostKey $D/host_ed25519
+PidFile $D/sshd.pid
+UsePAM no
+PasswordAuthentication yes
+PubkeyAuthentication yes
+KbdInteractiveAuthentication no
+PermitRootLogin no
+AllowUsers $SSH_USER
+MaxStartups 50
+EOF
+mkdir -p /run/sshd
+ns_bg sshd "$SSHD" -D -e -f "$D/sshd_config"
+wait_port 22
+
+failures=0
+bad() {
+  pt_log "$*"
+  failures=$((failures + 1))
+}
+
+# ---- the probe ----
+out="$PT_TMP/probe.out"
+ns_exec timeout 120 "$PORTOLAN" -n -Pn -sT -p 22 \
+  --script "$PT_SRCDIR/tests/integration/nse/ssh/ssh_probe.nse" \
+  --script-args "user=$SSH_USER,pass=$SSH_PASS,key=$D/user_key,pub=$D/user_key.pub,other=$D/other_key.pub" \
+  127.0.0.1 >"$out" 2>"$PT_TMP/probe.err"
+rc=$?
+[ "$rc" -eq 0 ] || bad "probe: exit status $rc: $(head -n3 "$PT_TMP/probe.err")"
+
+# Host key fingerprints as ssh-keygen prints them, in Nmap's format
+# (upper-case hex, colon-separated).
+sha1=$(ssh-keygen -l -E sha1 -f "$D/host_ed25519.pub" | awk '{print $2}')
+sha1="${sha1#SHA1:}"
+# ssh-keygen drops base64's padding.
+while [ $((${#sha1} % 4)) -ne 0 ]; do sha1="$sha1="; done
+sha1=$(printf '%s' "$sha1" | base64 -d | od -An -tx1 | tr -d ' \n' |
+  tr a-f A-F | sed 's/../&:/g; s/:$//')
+md5=$(ssh-keygen -l -E md5 -f "$D/host_ed25519.pub" | awk '{print $2}')
+md5=$(printf '%s' "${md5#MD5:}" | tr a-f A-F)
+
+expected="$PT_TMP/probe.expected"
+cat >"$expected" <<EOF
+PROBE open "userdata"
+PROBE sha1 "$sha1"
+PROBE md5 "$md5"
+PROBE badhash true "bad argument #2 to 'libssh2.hostkey_hash' (invalid option 'sha256')"
+PROBE list "password,publickey"
+PROBE canauth_good true
+PROBE canauth_other false
+PROBE badpass false
+PROBE goodpass true
+PROBE exec "out-42\r\nerr\r\n"
+PROBE write 6
+PROBE nopty "hello\n" "done\n"
+PROBE closed_channel true "bad argument #1 to 'libssh2.channel_eof' (channel is closed)"
+PROBE close_twice true
+PROBE closed_session true "bad argument #1 to 'libssh2.userauth_list' (session is closed)"
+PROBE pubkey_bad false
+PROBE pubkey true
+PROBE id "$SSH_USER\r\n"
+PROBE parallel "par1\r\npar2\r\npar3\r\n"
+PROBE noport true "bad argument #2 to 'libssh2.session_open' (number expected, got string)"
+PROBE refused true "ERROR"
+PROBE readpub_missing true "Error reading file"
+EOF
+if ! diff -u "$expected" <(grep '^PROBE' "$out") >"$PT_TMP/probe.diff"; then
+  bad "probe: output differs from the expected:"
+  cat "$PT_TMP/probe.diff" >&2
+fi
+grep -q '^|_ssh_probe: done' "$out" || bad "probe: the script did not finish"
+
+# ---- Nmap's scripts, compared with nmap ----
+# nmap_vs NAME SCRIPT ARGS: the PORT lines and script output of both.
+nmap_vs() {
+  local name="$1" script="$2" args="$3" tool
+  for tool in nmap portolan; do
+    local bin=nmap
+    [ "$tool" = portolan ] && bin="$PORTOLAN"
+    ns_exec timeout 120 "$bin" -n -Pn -sT -p 22 --datadir /usr/share/nmap \
+      --script "$script" --script-args "$args" 127.0.0.1 \
+      >"$PT_TMP/$name.$tool.raw" 2>"$PT_TMP/$name.$tool.err" ||
+      bad "$name: $tool exit status $?: $(head -n3 "$PT_TMP/$name.$tool.err")"
+    grep -E '^22/tcp|^\|' "$PT_TMP/$name.$tool.raw" >"$PT_TMP/$name.$tool"
+  done
+  [ -s "$PT_TMP/$name.nmap" ] || bad "$name: nmap printed no port line"
+  grep -q '^|' "$PT_TMP/$name.nmap" || bad "$name: nmap printed no script output"
+  if ! diff -u "$PT_TMP/$name.nmap" "$PT_TMP/$name.portolan" \
+    >"$PT_TMP/$name.diff"; then
+    bad "$name: Portolan differs from nmap:"
+    cat "$PT_TMP/$name.diff" >&2
+  fi
+}
+
+nmap_vs auth-methods ssh-auth-methods "ssh.user=$SSH_USER"
+# ssh-hostkey uses the ssh1/ssh2 libraries, which need the openssl module:
+# compared only once Portolan has it.
+ns_exec "$PORTOLAN" -n --script "$PT_SRCDIR/tests/integration/nse/ssh/has_module.nse" \
+  --script-args module=openssl >"$PT_TMP/has_openssl.out" 2>&1
+if grep -q '^PROBE module openssl true' "$PT_TMP/has_openssl.out"; then
+  nmap_vs hostkey ssh-hostkey "ssh_hostkey=full"
+else
+  pt_log "ssh-hostkey comparison skipped: Portolan has no openssl module yet"
+fi
+nmap_vs run ssh-run "ssh-run.cmd=id,ssh-run.username=$SSH_USER,ssh-run.password=$SSH_PASS"
+# ssh-run's output must hold the user's id line.
+grep -q "uid=$(id -u "$SSH_USER")($SSH_USER)" "$PT_TMP/run.portolan" ||
+  bad "ssh-run: no id output from Portolan"
+
+[ "$failures" -eq 0 ] || fail "$failures check(s) failed"
+pt_log "ok"
