@@ -78,17 +78,14 @@ static int parse_qstring(lua_State *L, struct cursor *c) {
       break;
     if (ch == '\\') {
       int nx = at(c, i + 1);
-      if (nx == '\\' || nx == q) {
-        luaL_addchar(&b, (char)nx);
-        i += 2;
-        continue;
-      }
-      if (nx < 0 || nx == q) {
+      if (nx < 0) { /* a backslash at the end: no closing quote */
         luaL_pushresult(&b);
         lua_pop(L, 1);
         return 0;
       }
-      luaL_addchar(&b, '\\');
+      /* Before the quote or a backslash, the backslash is dropped. */
+      if (nx != '\\' && nx != q)
+        luaL_addchar(&b, '\\');
       luaL_addchar(&b, (char)nx);
       i += 2;
       continue;
