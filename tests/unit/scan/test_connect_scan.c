@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -51,6 +52,22 @@ static uint16_t closed_port(void) {
   getsockname(fd, (struct sockaddr *)&a, &len);
   close(fd);
   return ntohs(a.sin_port);
+}
+
+/* Whether ip:port answers a plain connect (connected or refused) within
+ * half a second. */
+static int answers(const char *ip, uint16_t port) {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+  struct sockaddr_in a = lo_addr(ip, port);
+  int r = connect(fd, (struct sockaddr *)&a, sizeof a);
+  if (r != 0 && errno == EINPROGRESS) {
+    struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+    r = poll(&pfd, 1, 500) == 1 ? 0 : -1;
+  } else {
+    r = 0; /* connected or refused at once */
+  }
+  close(fd);
+  return r == 0;
 }
 
 static int cmp_u16(const void *a, const void *b) {
@@ -263,7 +280,13 @@ static void test_many(void **state) {
   for (int i = 0; i < 3; i++) {
     assert_int_equal(host_port_count(h[i], PROTO_TCP), N);
     assert_int_equal(host_state_count(h[i], PROTO_TCP, PS_UNKNOWN), 0);
-    assert_int_equal(host_state_count(h[i], PROTO_TCP, PS_FILTERED), 0);
+    /* Filtered only where a connect really goes unanswered (another
+     * test's listener with a full queue, say). */
+    size_t n;
+    struct port *pts = host_ports(h[i], PROTO_TCP, &n);
+    for (size_t k = 0; k < n; k++)
+      if (pts[k].state == PS_FILTERED)
+        assert_false(answers(ips[i], pts[k].number));
     assert_true(host_state_count(h[i], PROTO_TCP, PS_OPEN) >= (i == 0));
   }
   assert_int_equal(host_port_get(h[0], PROTO_TCP, lport)->state, PS_OPEN);
