@@ -21,6 +21,8 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "nse/engine.h"
+#include "nse/lib_openssl.h"
+#include "nse/lib_zlib.h"
 #include "nse/nse_int.h"
 
 int luaopen_nmap(lua_State *L);
@@ -151,6 +153,8 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
   open_module(L, "nmap", luaopen_nmap);
   open_module(L, "lpeg", luaopen_lpeg);
   open_module(L, "lfs", luaopen_lfs);
+  open_module(L, "openssl", luaopen_openssl);
+  open_module(L, "zlib", luaopen_zlib);
 #ifdef NSE_HAVE_LIBSSH2
   open_module(L, "libssh2", luaopen_libssh2);
 #endif
