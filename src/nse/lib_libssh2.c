@@ -120,7 +120,16 @@ static void on_thread_end(lua_State *L, void *ud) {
 static void conn_close(struct ssh_conn *c) {
   conn_finish_wait(c, WAIT_NONE);
   if (c->session != NULL) {
-    libssh2_session_free(c->session);
+    /* In non-blocking mode libssh2_session_free answers EAGAIN, and frees
+     * nothing, while it still has channels to close (libssh2-utility never
+     * closes its channels). With the socket shut down those closes fail at
+     * once (libssh2 sends with MSG_NOSIGNAL), so the loop ends; the bound
+     * only guards against a libssh2 that would keep asking. */
+    if (c->fd >= 0)
+      shutdown(c->fd, SHUT_RDWR);
+    for (int i = 0; i < 64; i++)
+      if (libssh2_session_free(c->session) != LIBSSH2_ERROR_EAGAIN)
+        break;
     c->session = NULL;
   }
   uv_close((uv_handle_t *)&c->poll, conn_handle_closed);

@@ -120,6 +120,30 @@ if ! diff -u "$expected" <(grep '^PROBE' "$out") >"$PT_TMP/probe.diff"; then
 fi
 grep -q '^|_ssh_probe: done' "$out" || bad "probe: the script did not finish"
 
+# ---- edge cases: timeouts, a silent server, garbage collection ----
+P_SILENT=2222
+start_listener "$P_SILENT" nobody
+start=$(date +%s)
+ns_exec timeout 120 "$PORTOLAN" -n -Pn -sT -p 22 --script-timeout 3s \
+  --script "$PT_SRCDIR/tests/integration/nse/ssh/ssh_edges.nse" \
+  --script-args "user=$SSH_USER,pass=$SSH_PASS,silent=$P_SILENT" \
+  127.0.0.1 >"$PT_TMP/edges.out" 2>"$PT_TMP/edges.err"
+rc=$?
+elapsed=$(($(date +%s) - start))
+[ "$rc" -eq 0 ] || bad "edges: exit status $rc: $(head -n3 "$PT_TMP/edges.err")"
+[ "$elapsed" -le 15 ] || bad "edges: took ${elapsed}s after a 3s script timeout"
+cat >"$PT_TMP/edges.expected" <<EOF
+PROBE auth true
+PROBE timeout false TIMEOUT
+PROBE noyield false attempt to yield across a C-call boundary
+PROBE start_silent 
+EOF
+if ! diff -u "$PT_TMP/edges.expected" <(grep '^PROBE' "$PT_TMP/edges.out") \
+  >"$PT_TMP/edges.diff"; then
+  bad "edges: output differs from the expected:"
+  cat "$PT_TMP/edges.diff" >&2
+fi
+
 # ---- Nmap's scripts, compared with nmap ----
 # nmap_vs NAME SCRIPT ARGS: the PORT lines and script output of both.
 nmap_vs() {
