@@ -204,7 +204,7 @@ exec oidentd --stdio --nosyslog --user root --group root \\
 EOF
   chmod 755 "$PT_TMP/identd-query.sh"
   ns_bg identd socat \
-    "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,max-children=64" \
+    "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,backlog=128,max-children=64" \
     "EXEC:$PT_TMP/identd-query.sh,nofork"
   wait_port "$port"
 }
