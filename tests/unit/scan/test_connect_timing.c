@@ -301,11 +301,76 @@ static void test_done_per_host(void **state) {
   close(lf);
 }
 
+/* N listeners whose accept queues are full: their SYNs are dropped. */
+enum { NFULL = 60 };
+struct full {
+  int lfd[NFULL], fill[NFULL][2];
+  uint16_t ports[NFULL];
+};
+
+static int cmp_u16(const void *a, const void *b) {
+  return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+static void full_open(struct full *f) {
+  for (int i = 0; i < NFULL; i++) {
+    f->lfd[i] = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = lo4();
+    assert_int_equal(bind(f->lfd[i], (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(f->lfd[i], 0), 0);
+    socklen_t len = sizeof a;
+    getsockname(f->lfd[i], (struct sockaddr *)&a, &len);
+    f->ports[i] = ntohs(a.sin_port);
+    for (int k = 0; k < 2; k++) {
+      f->fill[i][k] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+      connect(f->fill[i][k], (struct sockaddr *)&a, sizeof a);
+    }
+  }
+  qsort(f->ports, NFULL, sizeof f->ports[0], cmp_u16);
+  usleep(50000);
+}
+
+static void full_close(struct full *f) {
+  for (int i = 0; i < NFULL; i++) {
+    close(f->lfd[i]);
+    close(f->fill[i][0]);
+    close(f->fill[i][1]);
+  }
+}
+
+/* Unanswered ports never grow the window (10 probes): 60 filtered ports at
+ * 300 ms each take six rounds. --min-rate sends them regardless. */
+static void test_min_rate(void **state) {
+  (void)state;
+  struct full f;
+  full_open(&f);
+  struct scan_opts o;
+  opts_init(&o);
+  o.max_retries = 0;
+  o.initial_rtt_timeout_ms = 300;
+  o.min_rtt_timeout_ms = 300;
+  struct sockaddr_in a = lo4();
+  double slow, fast;
+  struct host *h =
+      scan((struct sockaddr *)&a, sizeof a, &o, f.ports, NFULL, &slow);
+  assert_int_equal(host_state_count(h, PROTO_TCP, PS_FILTERED), NFULL);
+  host_free(h);
+  o.min_rate = 2000;
+  h = scan((struct sockaddr *)&a, sizeof a, &o, f.ports, NFULL, &fast);
+  assert_int_equal(host_state_count(h, PROTO_TCP, PS_FILTERED), NFULL);
+  host_free(h);
+  assert_true(slow >= 1.5);
+  assert_true(fast < 1.0);
+  opts_free(&o);
+  full_close(&f);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_max_rate),     cmocka_unit_test(test_scan_delay),
       cmocka_unit_test(test_no_retries),   cmocka_unit_test(test_ipv6),
       cmocka_unit_test(test_idle_release), cmocka_unit_test(test_done_per_host),
+      cmocka_unit_test(test_min_rate),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
