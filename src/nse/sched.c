@@ -220,7 +220,9 @@ static int job_step(struct job *j) {
       return 0;
     progress_line(j, 1);
     if (j->nthreads > 0) {
-      log_debug(1, "NSE: %zu orphans left!", j->nthreads);
+      /* Nmap prints its count of all threads of the run here, not the
+       * orphans; the line is matched as it is. */
+      log_debug(1, "NSE: %zu orphans left!", j->created);
       while (j->threads) {
         j->threads->kill = KILL_ORPHAN;
         thread_end(j->threads);
@@ -230,6 +232,7 @@ static int job_step(struct job *j) {
       return 1;
     j->runlevel++;
     j->spawn = 1;
+    j->created = 0;
     j->announced = 0;
     j->stage = 0;
     j->gi = j->gport = 0;

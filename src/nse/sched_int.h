@@ -41,6 +41,7 @@ struct job {
   int spawn;       /* the runlevel's threads are still to be created */
   size_t nbase;    /* live base threads */
   size_t nthreads; /* live threads, workers included */
+  size_t created;  /* threads created in this runlevel (Nmap's `total`) */
   struct nse_thread *threads;
   struct job *next;
   uint64_t level_start_ms;

@@ -347,6 +347,7 @@ struct nse_thread *thread_new(struct job *j, struct nse_script *sc,
     j->threads->prev = t;
   j->threads = t;
   j->nthreads++;
+  j->created++;
   s->nlive++;
   if (!worker)
     j->nbase++;

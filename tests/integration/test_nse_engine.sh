@@ -114,6 +114,10 @@ want=$'| stdnseprobe: \n|   id: stdnseprobe\n|   info: ok\n|   tid: ok\n|   work
 [ "$(grep '^|' "$PT_TMP/stdnse.out")" == "$want" ] ||
   bad "stdnse probe: $(grep '^|' "$PT_TMP/stdnse.out")"
 
+run orphan -d --script "$N/sched/orphan.nse"
+grep -q '^NSE: 2 orphans left!$' "$PT_TMP/orphan.out" || bad "orphan message"
+grep -q '^|_orphan: left$' "$PT_TMP/orphan.out" || bad "orphan output"
+
 run silent -v --script "$N/sched/silent.nse,$N/sched/depa.nse"
 [ "$(cat "$PT_TMP/silent.rc")" == 0 ] || bad "silent_require: exit status"
 grep -q "^NSE: Failed to load '$N/sched/silent.nse'.$" "$PT_TMP/silent.out" ||
