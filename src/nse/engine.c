@@ -290,6 +290,8 @@ int nse_engine_new(struct nse_engine **out, uv_loop_t *loop,
   }
   if (o->script_scan || e->nscripts > 0)
     print_verbose("Loaded %zu scripts for scanning.", e->nscripts);
+  for (size_t i = 0; i < e->nscripts; i++)
+    log_debug(2, "NSE: Loaded '%s'.", e->scripts[i]->path);
   e->sched = sched_new(e);
   *out = e;
   return 0;

@@ -247,7 +247,6 @@ int nse_script_load(lua_State *L, const struct nse_pick *p,
     nse_script_free(L, s);
     return rc;
   }
-  log_debug(2, "NSE: Loaded '%s'.", s->path);
   *out = s;
   return 0;
 }
