@@ -115,7 +115,8 @@ static void fill(lua_State *L, int idx, struct zs *s, size_t want,
   size_t scanned = 0;
   for (;;) {
     if (want_line) {
-      if (memchr(s->out + scanned, '\n', s->len - scanned) != NULL)
+      if (s->len > scanned &&
+          memchr(s->out + scanned, '\n', s->len - scanned) != NULL)
         return;
       scanned = s->len;
     } else if (s->len >= want) {
@@ -174,8 +175,13 @@ static void fill(lua_State *L, int idx, struct zs *s, size_t want,
 
 /* [-0, +1, m] Pushes the first n buffered bytes and drops them. */
 static void take(lua_State *L, struct zs *s, size_t n) {
+  if (n == 0) {
+    lua_pushliteral(L, ""); /* s->out may be NULL */
+    return;
+  }
   lua_pushlstring(L, s->out, n);
-  memmove(s->out, s->out + n, s->len - n);
+  if (s->len > n)
+    memmove(s->out, s->out + n, s->len - n);
   s->len -= n;
 }
 
@@ -318,7 +324,7 @@ static int zlib_decompress(lua_State *L) {
   int ud = lua_gettop(L);
   s->strict = 1;
   fill(L, ud, s, SIZE_MAX, 0);
-  lua_pushlstring(L, s->out, s->len);
+  take(L, s, s->len);
   zs_release(s, 1);
   return 1;
 }
