@@ -82,6 +82,25 @@ run xml-pair --script "$N/out/outtest.nse" --script-args outtest.mode=pair \
 grep -q '<script id="outtest" output="b">a</script>' "$PT_TMP/xml-pair.out" ||
   bad "XML of a (string, string) result"
 
+# The whole <prescript> element, byte for byte against nmap's.
+prescript_xml() {
+  "$PT_PYTHON" -c 'import re,sys
+m = re.search(r"<prescript>.*?</prescript>", open(sys.argv[1]).read(), re.S)
+print(m.group(0) if m else "")' "$1"
+}
+if command -v nmap >/dev/null; then
+  for mode in table tostring pair false escape lines empty; do
+    ns_exec timeout 60 nmap -n --script "$N/out/outtest.nse" \
+      --script-args "outtest.mode=$mode" -oX "$PT_TMP/nmap-$mode.xml" \
+      >/dev/null 2>&1
+    run "xcmp-$mode" --script "$N/out/outtest.nse" \
+      --script-args "outtest.mode=$mode" -oX "$PT_TMP/pt-$mode.xml"
+    [ "$(prescript_xml "$PT_TMP/nmap-$mode.xml")" == \
+      "$(prescript_xml "$PT_TMP/pt-$mode.xml")" ] ||
+      bad "outtest $mode XML differs from nmap"
+  done
+fi
+
 # 3. Errors with -d: traceback, no output (§5.8); new_try reason.
 run err-d -d --script "$N/out/outtest.nse" --script-args outtest.mode=error
 grep -q '^NSE: outtest threw an error!$' "$PT_TMP/err-d.out" ||
