@@ -169,8 +169,10 @@ static int spawn_some(struct job *j) {
     if (j->stage == 0) {
       if (j->gi >= e->nscripts) {
         j->stage = 1;
-        j->gi = j->gport = 0;
+        j->gi = 0;
         j->gproto = 0;
+        j->gnext = 0;
+        j->gcur = -1;
         continue;
       }
       struct nse_script *sc = e->scripts[j->gi++];
@@ -187,17 +189,33 @@ static int spawn_some(struct job *j) {
     }
     if (j->phase != RULE_HOST || j->gproto >= PROTO_COUNT)
       return 1;
-    size_t n = 0;
-    struct port *ports = host_ports(j->h, (enum proto)j->gproto, &n);
-    if (j->gport >= n) {
-      j->gproto++;
-      j->gport = j->gi = 0;
-      continue;
-    }
-    struct port *pt = &ports[j->gport];
-    if (!portrule_state(pt) || j->gi >= e->nscripts) {
-      j->gport++;
+    enum proto p = (enum proto)j->gproto;
+    if (j->gcur < 0) {
+      /* The first port numbered gnext or more; by number, not by index,
+       * so ports added by scripts meanwhile neither repeat nor hide
+       * one. */
+      size_t n = 0, lo = 0, hi;
+      struct port *ports = host_ports(j->h, p, &n);
+      hi = n;
+      while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if ((long)ports[mid].number < j->gnext)
+          lo = mid + 1;
+        else
+          hi = mid;
+      }
+      if (lo >= n) {
+        j->gproto++;
+        j->gnext = 0;
+        continue;
+      }
+      j->gcur = ports[lo].number;
+      j->gnext = j->gcur + 1;
       j->gi = 0;
+    }
+    struct port *pt = host_port_get(j->h, p, (uint16_t)j->gcur);
+    if (pt == NULL || !portrule_state(pt) || j->gi >= e->nscripts) {
+      j->gcur = -1;
       continue;
     }
     struct nse_script *sc = e->scripts[j->gi++];
@@ -235,8 +253,7 @@ static int job_step(struct job *j) {
     j->created = 0;
     j->announced = 0;
     j->stage = 0;
-    j->gi = j->gport = 0;
-    j->gproto = 0;
+    j->gi = 0;
   }
 }
 

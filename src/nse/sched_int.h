@@ -52,7 +52,8 @@ struct job {
   int stage; /* 0: rule scripts, 1: ports */
   size_t gi; /* next script index */
   int gproto;
-  size_t gport;
+  long gnext; /* next port number to look at */
+  long gcur;  /* port whose scripts are being created, or -1 */
 };
 
 struct nse_thread {
