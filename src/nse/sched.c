@@ -146,7 +146,10 @@ static void progress_line(struct job *j, int completed) {
 #define CONCURRENCY_LIMIT 1000
 
 static size_t thread_limit(const struct sched *s) {
-  int mp = s->e->o->min_parallelism;
+  const struct scan_opts *o = s->e->o;
+  if (o->max_script_threads > 0) /* --script-max-threads (Portolan) */
+    return (size_t)o->max_script_threads;
+  int mp = o->min_parallelism;
   return mp > CONCURRENCY_LIMIT ? (size_t)mp : CONCURRENCY_LIMIT;
 }
 

@@ -289,11 +289,12 @@ static void test_host_phase(void **state) {
   free(err);
 }
 
-/* 1200 portrule instances on one host: all run, at most 1000 at once. */
-static void test_concurrency_limit(void **state) {
-  (void)state;
+/* nports portrule instances on one host: all run, at most `peak` at once
+ * (the default limit of 1000, or --script-max-threads). */
+static void check_limit(uint16_t nports, int max_threads, const char *want) {
   struct scan_opts o;
   opts_init(&o);
+  o.max_script_threads = max_threads;
   o.script_scan = 1;
   o.script_spec = xasprintf("%s/tests/integration/nse/host/many.nse", srcdir);
   uv_loop_t loop;
@@ -304,7 +305,7 @@ static void test_concurrency_limit(void **state) {
   struct sockaddr_in sin = {.sin_family = AF_INET};
   sin.sin_addr.s_addr = htonl(0x7f000001);
   struct host *h = host_new((struct sockaddr *)&sin, sizeof sin);
-  for (uint16_t p = 1; p <= 1200; p++)
+  for (uint16_t p = 1; p <= nports; p++)
     host_port_set(h, PROTO_TCP, p, PS_OPEN, RSN_SYN_ACK, 64);
   int done = 0;
   nse_engine_host(e, h, on_done_count, &done);
@@ -317,7 +318,7 @@ static void test_concurrency_limit(void **state) {
     uv_run(&loop, UV_RUN_ONCE);
   assert_int_equal(done, 2);
   assert_int_equal(post.n, 1);
-  assert_string_equal(post.items[0]->output, "count=1200 peak=1000");
+  assert_string_equal(post.items[0]->output, want);
   sresults_clear(&post);
   free(post.items);
   nse_engine_free(e);
@@ -360,6 +361,12 @@ static void test_host_timeout(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
   opts_free(&o);
   free(err);
+}
+
+static void test_concurrency_limit(void **state) {
+  (void)state;
+  check_limit(1200, 0, "count=1200 peak=1000");
+  check_limit(50, 10, "count=50 peak=10");
 }
 
 int main(void) {
