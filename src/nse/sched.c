@@ -13,7 +13,7 @@
  *   thread is ready; I/O callbacks only call sched_wake().
  * - s->current is the thread being resumed (NULL otherwise); blocking calls
  *   in nested coroutines belong to it, so sched_current() needs no map.
- * - A blocking call yields the light userdata `yield_marker`; the
+ * - A blocking call yields the light userdata `nse_yield_marker`; the
  *   coroutine replacements (engine.c) pass it up through nested coroutines.
  * - A thread's memory outlives its end while requests hold it (refs).
  * - Done callbacks run last in a pass, after which the pass touches no
