@@ -21,6 +21,7 @@ struct wreq {
   } req;
   struct sockio *c;
   char *buf;
+  unsigned seq; /* the operation that queued it (c->seq) */
 };
 
 static void handle_closed(uv_handle_t *h) {
@@ -134,6 +135,7 @@ static void on_timeout(uv_timer_t *tm) {
 static void begin(struct sockio *c, enum sockio_op op, size_t want,
                   int64_t timeout_ms) {
   c->op = op;
+  c->seq++;
   c->status = SST_PENDING;
   c->want = want;
   c->nlines = 0;
@@ -193,9 +195,12 @@ static void check_done(struct sockio *c) {
 static void write_done(uv_write_t *w, int status) {
   struct wreq *r = w->data;
   struct sockio *c = r->c;
+  unsigned seq = r->seq;
   free(r->buf);
   free(r);
-  if (status == UV_ECANCELED || c->closing)
+  /* A write left over from an earlier operation (a send that timed out)
+   * must not count for the current one. */
+  if (status == UV_ECANCELED || c->closing || seq != c->seq)
     return;
   c->writes--;
   if (status < 0) {
@@ -210,9 +215,10 @@ static void write_done(uv_write_t *w, int status) {
 static void udp_send_done(uv_udp_send_t *u, int status) {
   struct wreq *r = u->data;
   struct sockio *c = r->c;
+  unsigned seq = r->seq;
   free(r->buf);
   free(r);
-  if (status == UV_ECANCELED || c->closing)
+  if (status == UV_ECANCELED || c->closing || seq != c->seq)
     return;
   c->writes--;
   if (c->op == SOP_SEND)
@@ -225,6 +231,7 @@ static int queue_write(struct sockio *c, char *buf, size_t len) {
   uv_buf_t b = uv_buf_init(buf, (unsigned)len);
   r->c = c;
   r->buf = buf;
+  r->seq = c->seq;
   r->req.w.data = r;
   int e = uv_write(&r->req.w, &c->u.stream, &b, 1, write_done);
   if (e < 0) {
@@ -432,6 +439,7 @@ int sockio_send(struct sockio *c, struct nse_thread *t, const char *data,
     struct wreq *r = xcalloc(1, sizeof *r);
     r->c = c;
     r->buf = xmemdup(data, len);
+    r->seq = c->seq;
     r->req.u.data = r;
     uv_buf_t b = uv_buf_init(r->buf, (unsigned)len);
     e = uv_udp_send(&r->req.u, &c->u.udp, &b, 1, dest, udp_send_done);

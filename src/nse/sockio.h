@@ -72,8 +72,9 @@ struct sockio {
   struct nse_thread *t; /* waiting thread, held; NULL when none */
   size_t want;
   size_t nlines;
-  int writes; /* writes of this operation still queued */
-  char *data; /* bytes received by this operation */
+  unsigned seq; /* operation counter: tags writes with their operation */
+  int writes;   /* writes of this operation still queued */
+  char *data;   /* bytes received by this operation */
   size_t len, cap;
 
   char rbuf[65536]; /* libuv read buffer (one read at a time) */
