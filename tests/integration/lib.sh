@@ -16,6 +16,11 @@
 # Usage:  . "$(dirname "$0")/lib.sh"; require_root; ns_setup mytest
 #         start_identd; start_listener 2001 nobody; ns_exec nmap -n ...
 # Exit code 77 means "skipped" (tests/CMakeLists.txt: SKIP_RETURN_CODE 77).
+# Functions: require_root, require_cmd, skip_test, fail, pt_log; ns_setup,
+# ns_exec, ns_bg, wait_port, ns_cleanup (automatic); ensure_user;
+# start_listener PORT USER [BANNER], start_identd [PORT], start_sshd PORT,
+# start_nginx PORT [USER]. Services listen on 127.0.0.1 in the namespace; their
+# logs are $PT_TMP/<name>.log (PT_KEEP_TMP=1 keeps $PT_TMP).
 
 PT_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PT_SRCDIR="${PORTOLAN_SRCDIR:-$(cd "$PT_LIB_DIR/../.." && pwd)}"
