@@ -59,10 +59,14 @@ struct ssh_conn {
   uv_timer_t timer;
   int handles; /* initialised uv handles; freed when the last one closes */
   int fd;
+  int connected; /* the TCP connect has completed */
   LIBSSH2_SESSION *session;
   struct nse_thread *t; /* waiting thread, held; NULL when none */
   enum wait_outcome outcome;
   int64_t timeout_ms; /* <= 0: none */
+  /* The call to repeat once the wait is over (see conn_wait). */
+  int (*step)(lua_State *L, int arg);
+  int arg;
 };
 
 struct ssh_session {
@@ -166,18 +170,27 @@ static int raise_ssh(lua_State *L, struct ssh_conn *c, const char *what) {
 
 /* ---- waiting ---- */
 
+/* A step runs one libssh2 call for the Lua function whose arguments are on
+ * the stack; arg is the step's own parameter (a stream id, a phase). On
+ * EAGAIN it returns conn_wait(L, c, itself, arg), so the same step runs
+ * again after the wait, as libssh2's non-blocking API requires. */
+typedef int (*ssh_step)(lua_State *L, int arg);
+
+static int k_resume(lua_State *L, int status, lua_KContext ctx);
+
 /* Yields until the socket is ready in the directions libssh2 is blocked on
- * (or the timeout); k then runs with ctx and must call wait_result first.
- * Raises if L cannot yield or another coroutine waits on this session. */
-static int conn_wait(lua_State *L, struct ssh_conn *c, lua_KContext ctx,
-                     lua_KFunction k) {
+ * (or the timeout), then runs step(L, arg). Raises if L cannot yield or
+ * another coroutine waits on this session. */
+static int conn_wait(lua_State *L, struct ssh_conn *c, ssh_step step, int arg) {
   struct nse_thread *t = sched_current(L);
   if (t == NULL || !lua_isyieldable(L))
     return luaL_error(L, "attempt to yield across a C-call boundary");
   if (c->t != NULL)
     return luaL_error(L, "libssh2 session busy in another thread");
-  int dirs = c->session != NULL ? libssh2_session_block_directions(c->session)
-                                : LIBSSH2_SESSION_BLOCK_OUTBOUND;
+  /* A connect in progress completes when the socket becomes writable;
+   * after that, libssh2 says which way it is blocked. */
+  int dirs = c->connected ? libssh2_session_block_directions(c->session)
+                          : LIBSSH2_SESSION_BLOCK_OUTBOUND;
   int events = 0;
   if (dirs & LIBSSH2_SESSION_BLOCK_INBOUND)
     events |= UV_READABLE;
@@ -193,14 +206,21 @@ static int conn_wait(lua_State *L, struct ssh_conn *c, lua_KContext ctx,
     uv_timer_start(&c->timer, on_timer, (uint64_t)c->timeout_ms, 0);
   c->t = t;
   c->outcome = WAIT_NONE;
+  c->step = step;
+  c->arg = arg;
   sched_thread_hold(t);
   sched_on_close(t, c, on_thread_end, c);
-  return sched_yield(L, ctx, k);
+  /* c stays valid until k_resume runs: only session_close and __gc free
+   * it; the first refuses while a thread waits, and the waiting call's
+   * stack keeps the session userdata reachable. */
+  return sched_yield(L, (lua_KContext)c, k_resume);
 }
 
-/* In a continuation: the wait is over; raises "TIMEOUT" (Nmap raises the
- * failed socket call's status string) or "ERROR". */
-static void wait_result(lua_State *L, struct ssh_conn *c) {
+/* The wait is over: raises "TIMEOUT" (Nmap raises the failed socket call's
+ * status string) or "ERROR", else repeats the step. */
+static int k_resume(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  struct ssh_conn *c = (struct ssh_conn *)ctx;
   struct nse_thread *t = sched_current(L);
   if (t != NULL)
     sched_cancel_close(t, c);
@@ -208,12 +228,13 @@ static void wait_result(lua_State *L, struct ssh_conn *c) {
   c->outcome = WAIT_NONE;
   if (o == WAIT_TIMEOUT) {
     lua_pushliteral(L, "TIMEOUT");
-    lua_error(L);
+    return lua_error(L);
   }
   if (o != WAIT_READY) {
     lua_pushliteral(L, "ERROR");
-    lua_error(L);
+    return lua_error(L);
   }
+  return c->step(L, c->arg);
 }
 
 /* ---- session_open ---- */
@@ -255,32 +276,23 @@ static void host_addr(lua_State *L, int idx, int port,
   }
 }
 
-static int k_handshake(lua_State *L, int status, lua_KContext ctx);
-
 /* Stack: 1 host, 2 port, 3 session userdata. */
-static int handshake_step(lua_State *L) {
+static int handshake_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_session_ud(L, 3)->c;
   int rc = libssh2_session_handshake(c->session, c->fd);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_handshake);
+    return conn_wait(L, c, handshake_step, 0);
   if (rc != 0)
     return luaL_error(L, "Unable to complete libssh2 handshake.");
   lua_settop(L, 3);
   return 1;
 }
 
-static int k_handshake(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_session_ud(L, 3)->c);
-  return handshake_step(L);
-}
-
-static int k_connected(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
+/* Stack as handshake_step: the non-blocking connect has finished. */
+static int connected_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_session_ud(L, 3)->c;
-  wait_result(L, c);
   int err = 0;
   socklen_t elen = sizeof err;
   if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
@@ -289,7 +301,8 @@ static int k_connected(lua_State *L, int status, lua_KContext ctx) {
     lua_pushliteral(L, "ERROR"); /* Nmap: connect gave nil, "ERROR" */
     return lua_error(L);
   }
-  return handshake_step(L);
+  c->connected = 1;
+  return handshake_step(L, 0);
 }
 
 /* [-2, +1, e] session_open(host, port) -> session; raises on failure, with
@@ -337,9 +350,10 @@ static int libssh2_session_open_l(lua_State *L) {
       lua_pushliteral(L, "ERROR");
       return lua_error(L);
     }
-    return conn_wait(L, c, 0, k_connected);
+    return conn_wait(L, c, connected_step, 0);
   }
-  return handshake_step(L);
+  c->connected = 1;
+  return handshake_step(L, 0);
 }
 
 /* ---- session methods ---- */
@@ -371,18 +385,17 @@ static int libssh2_set_timeout_l(lua_State *L) {
   return 0;
 }
 
-static int k_userauth_list(lua_State *L, int status, lua_KContext ctx);
-
 /* [-2, +1, e] userauth_list(session, username) -> {"publickey", ...}, or
  * "none_auth" when the server accepted the "none" method. */
-static int userauth_list_step(lua_State *L) {
+static int userauth_list_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   size_t ulen;
   const char *user = luaL_checklstring(L, 2, &ulen);
   char *list = libssh2_userauth_list(c->session, user, (unsigned)ulen);
   if (list == NULL) {
     if (libssh2_session_last_errno(c->session) == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, 0, k_userauth_list);
+      return conn_wait(L, c, userauth_list_step, 0);
     if (libssh2_userauth_authenticated(c->session)) {
       lua_pushliteral(L, "none_auth");
       return 1;
@@ -406,15 +419,8 @@ static int userauth_list_step(lua_State *L) {
   return 1;
 }
 
-static int k_userauth_list(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return userauth_list_step(L);
-}
-
 static int libssh2_userauth_list_l(lua_State *L) {
-  return userauth_list_step(L);
+  return userauth_list_step(L, 0);
 }
 
 /* [-1, +1, e] userauth_banner(session) -> string or nil (what the server
@@ -434,10 +440,9 @@ static int libssh2_userauth_banner_l(lua_State *L) {
   return 1;
 }
 
-static int k_userauth_password(lua_State *L, int status, lua_KContext ctx);
-
 /* [-3, +1, e] userauth_password(session, user, password) -> boolean */
-static int userauth_password_step(lua_State *L) {
+static int userauth_password_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   size_t ulen, plen;
   const char *user = luaL_checklstring(L, 2, &ulen);
@@ -445,28 +450,20 @@ static int userauth_password_step(lua_State *L) {
   int rc = libssh2_userauth_password_ex(c->session, user, (unsigned)ulen, pass,
                                         (unsigned)plen, NULL);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_userauth_password);
+    return conn_wait(L, c, userauth_password_step, 0);
   lua_pushboolean(L, rc == 0);
   return 1;
 }
 
-static int k_userauth_password(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return userauth_password_step(L);
-}
-
 static int libssh2_userauth_password_l(lua_State *L) {
-  return userauth_password_step(L);
+  return userauth_password_step(L, 0);
 }
-
-static int k_userauth_publickey(lua_State *L, int status, lua_KContext ctx);
 
 /* [-5, +1, e] userauth_publickey(session, user, privkeyfile[, passphrase[,
  * pubkeyfile]]) -> boolean. The public key is derived from the private key
  * when pubkeyfile is absent (libssh2 on OpenSSL). */
-static int userauth_publickey_step(lua_State *L) {
+static int userauth_publickey_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   size_t ulen;
   const char *user = luaL_checklstring(L, 2, &ulen);
@@ -476,20 +473,13 @@ static int userauth_publickey_step(lua_State *L) {
   int rc = libssh2_userauth_publickey_fromfile_ex(
       c->session, user, (unsigned)ulen, pub, priv, pass);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_userauth_publickey);
+    return conn_wait(L, c, userauth_publickey_step, 0);
   lua_pushboolean(L, rc == 0);
   return 1;
 }
 
-static int k_userauth_publickey(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return userauth_publickey_step(L);
-}
-
 static int libssh2_userauth_publickey_l(lua_State *L) {
-  return userauth_publickey_step(L);
+  return userauth_publickey_step(L, 0);
 }
 
 /* [-1, +1, e] read_publickey(file) -> the key blob: the second
@@ -537,11 +527,10 @@ static int refuse_sign(LIBSSH2_SESSION *session, unsigned char **sig,
   return LIBSSH2_ERROR_PUBLICKEY_PROTOCOL;
 }
 
-static int k_publickey_canauth(lua_State *L, int status, lua_KContext ctx);
-
 /* [-3, +1, e] publickey_canauth(session, user, keyblob) -> boolean; raises
  * "Invalid public key: ..." when the server neither accepts nor refuses. */
-static int publickey_canauth_step(lua_State *L) {
+static int publickey_canauth_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   size_t ulen, klen;
   const char *user = luaL_checklstring(L, 2, &ulen);
@@ -551,7 +540,7 @@ static int publickey_canauth_step(lua_State *L) {
   int rc = libssh2_userauth_publickey(
       c->session, user, (const unsigned char *)key, klen, refuse_sign, NULL);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_publickey_canauth);
+    return conn_wait(L, c, publickey_canauth_step, 0);
   char *msg = NULL;
   libssh2_session_last_error(c->session, &msg, NULL, 0);
   if (rc == 0 || (rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED && msg != NULL &&
@@ -565,31 +554,26 @@ static int publickey_canauth_step(lua_State *L) {
   return 1;
 }
 
-static int k_publickey_canauth(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return publickey_canauth_step(L);
-}
-
 static int libssh2_publickey_canauth_l(lua_State *L) {
-  return publickey_canauth_step(L);
+  return publickey_canauth_step(L, 0);
 }
-
-static int k_session_close(lua_State *L, int status, lua_KContext ctx);
 
 /* [-1, +0, e] session_close(session): disconnects and frees; a second call
  * does nothing. */
-static int session_close_step(lua_State *L) {
+static int session_close_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_session *s = check_session_ud(L, 1);
   struct ssh_conn *c = s->c;
   if (c == NULL)
     return 0;
+  /* Freeing the session under a waiting thread would leave it asleep. */
+  if (c->t != NULL)
+    return luaL_error(L, "libssh2 session busy in another thread");
   int rc = LIBSSH2_ERROR_SOCKET_DISCONNECT;
   if (c->session != NULL) {
     rc = libssh2_session_disconnect(c->session, "Normal Shutdown");
     if (rc == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, 0, k_session_close);
+      return conn_wait(L, c, session_close_step, 0);
   }
   s->c = NULL;
   conn_close(c);
@@ -598,17 +582,8 @@ static int session_close_step(lua_State *L) {
   return 0;
 }
 
-static int k_session_close(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  struct ssh_session *s = check_session_ud(L, 1);
-  if (s->c != NULL)
-    wait_result(L, s->c);
-  return session_close_step(L);
-}
-
 static int libssh2_session_close_l(lua_State *L) {
-  return session_close_step(L);
+  return session_close_step(L, 0);
 }
 
 /* __gc: frees without a disconnect message (no I/O from a finaliser). A
@@ -625,16 +600,15 @@ static int session_gc(lua_State *L) {
 /* ---- channels ---- */
 
 /* Stack: 1 session, 2 no_pty, 3 channel userdata (ch->ch set or NULL). */
-static int k_open_channel(lua_State *L, int status, lua_KContext ctx);
-
-static int open_channel_step(lua_State *L) {
+static int open_channel_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   struct ssh_channel *ch = luaL_checkudata(L, 3, CHANNEL_MT);
   if (ch->ch == NULL) {
     ch->ch = libssh2_channel_open_session(c->session);
     if (ch->ch == NULL) {
       if (libssh2_session_last_errno(c->session) == LIBSSH2_ERROR_EAGAIN)
-        return conn_wait(L, c, 0, k_open_channel);
+        return conn_wait(L, c, open_channel_step, 0);
       return luaL_error(L, "Opening channel");
     }
   }
@@ -643,7 +617,7 @@ static int open_channel_step(lua_State *L) {
      * to pseudo terminal mode"), so command output has CRLF line ends. */
     int rc = libssh2_channel_request_pty(ch->ch, "vanilla");
     if (rc == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, 0, k_open_channel);
+      return conn_wait(L, c, open_channel_step, 0);
     if (rc != 0)
       return luaL_error(L, "Requesting pty");
     lua_pushboolean(L, 1);
@@ -651,13 +625,6 @@ static int open_channel_step(lua_State *L) {
   }
   lua_settop(L, 3);
   return 1;
-}
-
-static int k_open_channel(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return open_channel_step(L);
 }
 
 /* [-2, +1, e] open_channel(session[, no_pty]) -> channel */
@@ -670,19 +637,17 @@ static int libssh2_open_channel_l(lua_State *L) {
   luaL_setmetatable(L, CHANNEL_MT);
   lua_pushvalue(L, 1);
   lua_setiuservalue(L, -2, 1);
-  return open_channel_step(L);
+  return open_channel_step(L, 0);
 }
 
-static int k_channel_read(lua_State *L, int status, lua_KContext ctx);
-
-/* Stack: 1 session, 2 channel; ctx is the stream id. */
-static int channel_read_step(lua_State *L, lua_KContext ctx) {
+/* Stack: 1 session, 2 channel; arg is the stream id. */
+static int channel_read_step(lua_State *L, int arg) {
   struct ssh_conn *c = check_conn(L, 1);
   LIBSSH2_CHANNEL *ch = check_channel(L, 2);
   char buf[4096];
-  ssize_t rc = libssh2_channel_read_ex(ch, (int)ctx, buf, sizeof buf);
+  ssize_t rc = libssh2_channel_read_ex(ch, arg, buf, sizeof buf);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, ctx, k_channel_read);
+    return conn_wait(L, c, channel_read_step, arg);
   if (rc < 0)
     return luaL_error(L, "Reading from channel");
   if (rc == 0)
@@ -690,12 +655,6 @@ static int channel_read_step(lua_State *L, lua_KContext ctx) {
   else
     lua_pushlstring(L, buf, (size_t)rc);
   return 1;
-}
-
-static int k_channel_read(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  wait_result(L, check_conn(L, 1));
-  return channel_read_step(L, ctx);
 }
 
 /* [-2, +1, e] channel_read(session, channel) -> data, or nil at EOF */
@@ -707,9 +666,8 @@ static int libssh2_channel_read_stderr_l(lua_State *L) {
   return channel_read_step(L, SSH_EXTENDED_DATA_STDERR);
 }
 
-static int k_channel_write(lua_State *L, int status, lua_KContext ctx);
-
-static int channel_write_step(lua_State *L) {
+static int channel_write_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   LIBSSH2_CHANNEL *ch = check_channel(L, 2);
   if (!lua_isstring(L, 3))
@@ -718,76 +676,53 @@ static int channel_write_step(lua_State *L) {
   const char *data = lua_tolstring(L, 3, &len);
   ssize_t rc = libssh2_channel_write(ch, data, len);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_channel_write);
+    return conn_wait(L, c, channel_write_step, 0);
   if (rc < 0)
     return luaL_error(L, "Writing to channel");
   lua_pushinteger(L, (lua_Integer)rc);
   return 1;
 }
 
-static int k_channel_write(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return channel_write_step(L);
-}
-
 /* [-3, +1, e] channel_write(session, channel, data) -> bytes written */
 static int libssh2_channel_write_l(lua_State *L) {
-  return channel_write_step(L);
+  return channel_write_step(L, 0);
 }
 
-static int k_channel_exec(lua_State *L, int status, lua_KContext ctx);
-
-static int channel_exec_step(lua_State *L) {
+static int channel_exec_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   LIBSSH2_CHANNEL *ch = check_channel(L, 2);
   size_t len;
   const char *cmd = luaL_checklstring(L, 3, &len);
   int rc = libssh2_channel_process_startup(ch, "exec", 4, cmd, (unsigned)len);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_channel_exec);
+    return conn_wait(L, c, channel_exec_step, 0);
   if (rc != 0)
     return luaL_error(L, "Error executing command");
   return 0;
 }
 
-static int k_channel_exec(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return channel_exec_step(L);
-}
-
 /* [-3, +0, e] channel_exec(session, channel, cmd): starts cmd; the output
  * comes from channel_read. */
 static int libssh2_channel_exec_l(lua_State *L) {
-  return channel_exec_step(L);
+  return channel_exec_step(L, 0);
 }
 
-static int k_channel_send_eof(lua_State *L, int status, lua_KContext ctx);
-
-static int channel_send_eof_step(lua_State *L) {
+static int channel_send_eof_step(lua_State *L, int arg) {
+  (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
   LIBSSH2_CHANNEL *ch = check_channel(L, 2);
   int rc = libssh2_channel_send_eof(ch);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 0, k_channel_send_eof);
+    return conn_wait(L, c, channel_send_eof_step, 0);
   if (rc != 0)
     return luaL_error(L, "Error sending EOF");
   return 0;
 }
 
-static int k_channel_send_eof(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  (void)ctx;
-  wait_result(L, check_conn(L, 1));
-  return channel_send_eof_step(L);
-}
-
 /* [-2, +0, e] channel_send_eof(session, channel) */
 static int libssh2_channel_send_eof_l(lua_State *L) {
-  return channel_send_eof_step(L);
+  return channel_send_eof_step(L, 0);
 }
 
 /* [-1, +1, e] channel_eof(channel) -> boolean (the server sent EOF) */
@@ -799,31 +734,23 @@ static int libssh2_channel_eof_l(lua_State *L) {
   return 1;
 }
 
-static int k_channel_close(lua_State *L, int status, lua_KContext ctx);
-
-/* ctx 0: closing; 1: freeing. */
-static int channel_close_step(lua_State *L, lua_KContext ctx) {
+/* arg 0: closing; 1: freeing (libssh2_channel_close has succeeded). */
+static int channel_close_step(lua_State *L, int arg) {
   struct ssh_conn *c = check_conn(L, 1);
   struct ssh_channel *chu = luaL_checkudata(L, 2, CHANNEL_MT);
   LIBSSH2_CHANNEL *ch = check_channel(L, 2);
-  if (ctx == 0) {
+  if (arg == 0) {
     int rc = libssh2_channel_close(ch);
     if (rc == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, 0, k_channel_close);
+      return conn_wait(L, c, channel_close_step, 0);
     if (rc != 0)
       return luaL_error(L, "Error closing channel");
   }
   int rc = libssh2_channel_free(ch);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, 1, k_channel_close);
+    return conn_wait(L, c, channel_close_step, 1);
   chu->ch = NULL;
   return 0;
-}
-
-static int k_channel_close(lua_State *L, int status, lua_KContext ctx) {
-  (void)status;
-  wait_result(L, check_conn(L, 1));
-  return channel_close_step(L, ctx);
 }
 
 /* [-2, +0, e] channel_close(session, channel) */

@@ -3,7 +3,8 @@
 -- thread, whose pending wait must then be dropped), a session left open for
 -- the garbage collector, set_timeout bounding a wait (a command that
 -- sleeps longer than the timeout raises "TIMEOUT"), and calls that cannot
--- yield. Script args: user, pass, silent.
+-- yield, and two threads sharing a session. Script args: user, pass,
+-- silent.
 description = "libssh2 module edge cases"
 categories = {"safe"}
 
@@ -38,6 +39,23 @@ action = function(host, port)
     return libssh2.channel_read(s, ch)
   end)
   show("noyield", ok, (tostring(err):gsub("^[^:]*:%d+: ", "")))
+  -- One session, two threads: while one waits, the other's calls that
+  -- would wait too, and session_close, raise.
+  libssh2.set_timeout(s, 10000)
+  local ch2 = libssh2.open_channel(s)
+  libssh2.channel_exec(s, ch2, "sleep 1; echo late")
+  local got
+  stdnse.new_thread(function() got = libssh2.channel_read(s, ch2) end)
+  stdnse.sleep(0.2)
+  ok, err = pcall(libssh2.channel_read, s, ch2)
+  show("busy", ok, (tostring(err):gsub("^[^:]*:%d+: ", "")))
+  ok, err = pcall(libssh2.session_close, s)
+  show("busy_close", ok, (tostring(err):gsub("^[^:]*:%d+: ", "")))
+  for _ = 1, 50 do
+    if got then break end
+    stdnse.sleep(0.1)
+  end
+  show("waiter_got", (tostring(got):gsub("\r?\n", "")))
   show("start_silent")
   libssh2.session_open(host, tonumber(args.silent))
   show("not_reached")
