@@ -49,6 +49,9 @@ struct scan_opts {
   int version_intensity; /* --version-intensity, default 7 */
   int randomize_hosts;   /* --randomize-hosts */
 
+  /* -r: scan ports in order (default: shuffled, as Nmap does) */
+  int no_randomize_ports;
+
   /* Timing (milliseconds; -1 = let -T decide) */
   int timing;                /* -T0..5, default 3 */
   double min_rate, max_rate; /* packets per second, 0 unset */

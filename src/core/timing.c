@@ -121,11 +121,18 @@ void cwnd_init(struct cwnd *c, double initial, double low, double high) {
   c->last_drop_us = -1;
 }
 
-void cwnd_on_answer(struct cwnd *c) {
+double cwnd_scale(uint64_t sent, uint64_t answered) {
+  if (answered == 0 || sent <= answered)
+    return 1;
+  double r = (double)sent / (double)answered;
+  return r > 50 ? 50 : r;
+}
+
+void cwnd_on_answer(struct cwnd *c, double scale) {
   if (c->cwnd < c->ssthresh)
-    c->cwnd += 1;
+    c->cwnd += scale;
   else
-    c->cwnd += 1 / c->cwnd;
+    c->cwnd += scale / c->cwnd;
   if (c->cwnd > c->high)
     c->cwnd = c->high;
 }

@@ -59,8 +59,13 @@ struct cwnd {
 
 /* initial: starting window; low >= 1; high: ceiling (0 = none). */
 void cwnd_init(struct cwnd *c, double initial, double low, double high);
-/* One answered probe: +1 in slow start, +1/cwnd in congestion avoidance. */
-void cwnd_on_answer(struct cwnd *c);
+/* One answered probe: +scale in slow start, +scale/cwnd in congestion
+ * avoidance. scale is cwnd_scale(): where most probes go unanswered
+ * (filtered ports), each answer stands for several probes that got
+ * through, as in Nmap. */
+void cwnd_on_answer(struct cwnd *c, double scale);
+/* probes sent / answers received, between 1 and 50. */
+double cwnd_scale(uint64_t sent, uint64_t answered);
 /* Evidence of a lost probe that was sent at sent_us while in_flight were
  * outstanding: the window halves, at most once per window of probes (a
  * drop of a probe sent before the previous drop is not counted again). */

@@ -44,12 +44,14 @@ struct chost {
   struct connect_scan *cs;
   struct host *h;
   const uint16_t *ports;
-  size_t nports, next; /* next: first port never sent */
-  size_t remaining;    /* ports not yet classified */
+  size_t nports, next;          /* next: count of ports sent at least once */
+  size_t perm_start, perm_step; /* port order: (start + i * step) % n */
+  size_t remaining;             /* ports not yet classified */
   struct probe *retry_head, *retry_tail;
   struct probe *bench;
   unsigned inflight;
   int max_ok_tryno;
+  unsigned n_sent;               /* probes sent, retransmissions included */
   unsigned n_answers, n_retried; /* answers; those after a retransmission */
   struct rtt_est rtt;
   struct cwnd cw;
@@ -78,10 +80,12 @@ struct connect_scan {
   struct rtt_est grtt;
   struct ratelimit rl;
   int64_t start_us, backoff_until;
-  uint64_t sent_total, n_timeouts, n_again; /* reported with -d */
+  uint64_t sent_total, n_answers, n_timeouts, n_again; /* reported with -d */
   struct probe *free_probes;
+  uint64_t rng; /* xorshift state for port order */
 
   int first_answer; /* discovery: a host is done at its first answer */
+  int in_order;     /* -r */
   int stopped, busy, free_pending;
 };
 
@@ -186,6 +190,43 @@ static void complete(struct connect_scan *cs, struct chost *ch) {
   cs->busy--;
 }
 
+static uint64_t next_random(struct connect_scan *cs) {
+  cs->rng ^= cs->rng << 13;
+  cs->rng ^= cs->rng >> 7;
+  cs->rng ^= cs->rng << 17;
+  return cs->rng;
+}
+
+static size_t gcd(size_t a, size_t b) {
+  while (b) {
+    size_t t = a % b;
+    a = b;
+    b = t;
+  }
+  return a;
+}
+
+/* Ports go out in a shuffled order, as Nmap's do (-r keeps them in order):
+ * a stride coprime with the count visits each once, from a random start,
+ * with no per-port memory. It spreads a firewalled range over the whole
+ * scan, so answers from other ports tune the timeouts and windows early
+ * instead of after a long run of silent ports. */
+static void choose_order(struct connect_scan *cs, struct chost *ch,
+                         int in_order) {
+  size_t n = ch->nports;
+  ch->perm_start = 0;
+  ch->perm_step = 1;
+  if (in_order || n < 3)
+    return;
+  ch->perm_start = (size_t)(next_random(cs) % n);
+  /* Near the golden ratio of n, so neighbours land far apart. */
+  size_t step = (size_t)((double)n * 0.618) + (size_t)(next_random(cs) % 7);
+  step = step % n ? step % n : 1;
+  while (gcd(step, n) != 1)
+    step = step + 1 < n ? step + 1 : 1;
+  ch->perm_step = step;
+}
+
 static int64_t probe_timeout(const struct connect_scan *cs,
                              const struct chost *ch) {
   if (ch->rtt.srtt_us >= 0)
@@ -202,7 +243,10 @@ static void send_probe(struct connect_scan *cs, struct chost *ch, int64_t now) {
   } else {
     p = probe_get(cs);
     p->owner = ch;
-    p->port = ch->ports[ch->next++];
+    size_t i = (size_t)((ch->perm_start + (uint64_t)ch->next * ch->perm_step) %
+                        ch->nports);
+    ch->next++;
+    p->port = ch->ports[i];
     memcpy(&p->addr, &ch->h->addr,
            ch->h->addrlen < sizeof p->addr ? ch->h->addrlen : sizeof p->addr);
     p->addrlen = ch->h->addrlen;
@@ -214,6 +258,7 @@ static void send_probe(struct connect_scan *cs, struct chost *ch, int64_t now) {
   p->result = PR_PENDING;
   p->timeout_us = probe_timeout(cs, ch);
   ch->inflight++;
+  ch->n_sent++;
   cs->inflight++;
   cs->sent_total++;
   ch->next_send_us = now + cs->tp.scan_delay_us;
@@ -340,14 +385,15 @@ static void on_answer(struct connect_scan *cs, struct chost *ch,
   rtt_update(&ch->rtt, p->rtt_us, &cs->tp);
   rtt_update(&cs->grtt, p->rtt_us, &cs->tp);
   ch->n_answers++;
+  cs->n_answers++;
   if (p->tryno > 0) {
     ch->n_retried++;
     /* The earlier try went unanswered while this one got through. */
     cwnd_on_drop(&ch->cw, ch->inflight + 1, p->sent_us, now);
     cwnd_on_drop(&cs->gcw, cs->inflight + 1, p->sent_us, now);
   } else {
-    cwnd_on_answer(&ch->cw);
-    cwnd_on_answer(&cs->gcw);
+    cwnd_on_answer(&ch->cw, cwnd_scale(ch->n_sent, ch->n_answers));
+    cwnd_on_answer(&cs->gcw, cwnd_scale(cs->sent_total, cs->n_answers));
   }
   if (p->tryno > ch->max_ok_tryno) {
     ch->max_ok_tryno = p->tryno;
@@ -499,6 +545,10 @@ struct connect_scan *connect_scan_new(uv_loop_t *loop,
                                        : (double)cs->max_cwnd);
   rtt_init(&cs->grtt, &cs->tp);
   cs->start_us = probe_now_us();
+  cs->in_order = o->no_randomize_ports;
+  cs->rng = (uint64_t)uv_hrtime() * 2654435761u ^ (uint64_t)uv_os_getpid();
+  if (cs->rng == 0)
+    cs->rng = 1;
   ratelimit_init(&cs->rl, cs->tp.max_rate, cs->start_us);
   cs->pool = probe_pool_new(loop, default_workers(), on_results, cs);
   uv_timer_init(loop, &cs->timer);
@@ -518,6 +568,7 @@ void connect_scan_add(struct connect_scan *cs, struct host *h,
   ch->ports = pl->ports[PROTO_TCP];
   ch->nports = pl->n[PROTO_TCP];
   ch->remaining = ch->nports;
+  choose_order(cs, ch, cs->in_order);
   ch->start_us = probe_now_us();
   rtt_init(&ch->rtt, &cs->tp);
   cwnd_init(&ch->cw, INITIAL_CWND, cs->tp.min_parallelism,

@@ -136,7 +136,7 @@ static void test_cwnd(void **state) {
   cwnd_init(&c, 10, 1, 100);
   assert_int_equal(cwnd_allowed(&c), 10);
   for (int i = 0; i < 20; i++)
-    cwnd_on_answer(&c);
+    cwnd_on_answer(&c, 1);
   assert_int_equal(cwnd_allowed(&c), 30); /* slow start: +1 each */
   cwnd_on_drop(&c, 30, 1000, 2000);
   assert_int_equal(cwnd_allowed(&c), 15);
@@ -145,14 +145,23 @@ static void test_cwnd(void **state) {
   assert_int_equal(cwnd_allowed(&c), 15);
   /* Congestion avoidance: about +1 per window of answers. */
   for (int i = 0; i < 15; i++)
-    cwnd_on_answer(&c);
+    cwnd_on_answer(&c, 1);
   assert_int_equal(cwnd_allowed(&c), 15);
-  cwnd_on_answer(&c);
+  cwnd_on_answer(&c, 1);
   assert_int_equal(cwnd_allowed(&c), 16);
   /* Never above high, never below low. */
   for (int i = 0; i < 100000; i++)
-    cwnd_on_answer(&c);
+    cwnd_on_answer(&c, 1);
   assert_int_equal(cwnd_allowed(&c), 100);
+  /* Scaled growth where most probes go unanswered. */
+  assert_true(cwnd_scale(0, 0) == 1);
+  assert_true(cwnd_scale(10, 10) == 1);
+  assert_true(cwnd_scale(100, 10) == 10);
+  assert_true(cwnd_scale(100000, 1) == 50);
+  struct cwnd e;
+  cwnd_init(&e, 10, 1, 1000);
+  cwnd_on_answer(&e, cwnd_scale(100, 10));
+  assert_int_equal(cwnd_allowed(&e), 20);
   struct cwnd d;
   cwnd_init(&d, 10, 4, 0);
   for (int i = 0; i < 10; i++)
