@@ -5,7 +5,8 @@
  *  - nactive == number of holders whose member list is non-empty;
  *  - every holder holds its thread (sched_thread_hold) and has a close
  *    handler on it, both released when the thread ends or the state goes;
- *  - every parked thread is held until it is woken. */
+ *  - every parked thread is held, with a close handler (key: the lock
+ *    state), until it is woken or ends. */
 #include "nse/socklock.h"
 
 #include <lauxlib.h>
@@ -62,9 +63,26 @@ static void wake_parked(struct socklock *k) {
   size_t n = k->nparked;
   k->nparked = 0;
   for (size_t i = 0; i < n; i++) {
+    sched_cancel_close(k->parked[i], k);
     sched_wake(k->parked[i]);
     sched_thread_release(k->parked[i]);
   }
+}
+
+/* Close handler of a parked thread that ends before a place frees: it
+ * leaves the queue (so get_stats stays true) and drops its hold. */
+static void parked_closed(lua_State *L, void *ud) {
+  struct socklock *k = ud;
+  (void)L;
+  /* The ending thread is the only parked one that is not alive: each
+   * removes itself as it ends. */
+  for (size_t i = 0; i < k->nparked; i++)
+    if (!sched_thread_alive(k->parked[i])) {
+      struct nse_thread *t = k->parked[i];
+      k->parked[i] = k->parked[--k->nparked];
+      sched_thread_release(t);
+      return;
+    }
 }
 
 static void deactivate(struct socklock_holder *h) {
@@ -128,6 +146,7 @@ int socklock_enter(lua_State *L, struct nse_thread *t,
           xgrow(k->parked, &k->parked_cap, k->nparked + 1, sizeof *k->parked);
       k->parked[k->nparked++] = t;
       sched_thread_hold(t);
+      sched_on_close(t, k, parked_closed, k);
       return 0;
     }
     if (h == NULL) {
@@ -178,8 +197,10 @@ static int lock_gc(lua_State *L) {
     sched_thread_release(h->t);
     free(h);
   }
-  for (size_t i = 0; i < k->nparked; i++)
+  for (size_t i = 0; i < k->nparked; i++) {
+    sched_cancel_close(k->parked[i], k);
     sched_thread_release(k->parked[i]);
+  }
   free(k->parked);
   k->parked = NULL;
   k->nparked = 0;
