@@ -43,6 +43,7 @@
 #include <lua.h>
 
 #include "core/xalloc.h"
+#include "nse/lib_libssh2.h"
 #include "nse/sched.h"
 
 #define SESSION_MT "portolan.libssh2.session"
@@ -780,8 +781,6 @@ static const luaL_Reg libssh2_funcs[] = {
     {"channel_close", libssh2_channel_close_l},
     {"session_close", libssh2_session_close_l},
     {NULL, NULL}};
-
-int luaopen_libssh2(lua_State *L);
 
 int luaopen_libssh2(lua_State *L) {
   /* libssh2_init is not thread-safe; the engine opens modules from the
