@@ -185,6 +185,11 @@ action = function()
     show("v6_on_v4", s:connect("127.0.0.1", echo))
   end
 
+  -- Raw capture is not supported yet: a clear error, not a crash.
+  s = nmap.new_socket()
+  show("pcap_open", raises(s.pcap_open, s, "lo", 64, false, ""))
+  show("pcap_close", s.pcap_close == s.close, s:pcap_close())
+
   show("stats", nmap.socket.get_stats().connect_waiting)
   return nil
 end

@@ -72,6 +72,8 @@ action = function()
   show("hello_bytes", s:receive_bytes(100))
   show("hello_eof", s:receive())
   show("hello_buf_eof", s:receive_buf("\n", false))
+  -- Sending after the peer closed still succeeds (TCP half-close).
+  show("send_after_eof", s:send("late"))
   s:close()
   return nil
 end
