@@ -784,6 +784,8 @@ void nse_socket_init(lua_State *L) {
     lua_setfield(L, -2, "__close");
     lua_newtable(L); /* what getmetatable shows (§7) */
     lua_setfield(L, -2, "__metatable");
+    lua_pushnil(L); /* tostring shows "userdata: 0x...", as Nmap's */
+    lua_setfield(L, -2, "__name");
   }
   lua_pop(L, 1);
 }

@@ -37,6 +37,7 @@ action = function()
   -- Misuse raises; unconnected TCP sockets cannot do I/O.
   local s = nmap.new_socket()
   show("mt", type(getmetatable(s)), next(getmetatable(s)))
+  show("tostring", (tostring(s):gsub("0x%x+", "ADDR")))
   show("send_unconnected", raises(s.send, s, "x"))
   show("recv_unconnected", raises(s.receive, s))
   show("close_unconnected", s:close())
