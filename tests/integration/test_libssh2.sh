@@ -49,6 +49,7 @@ chmod 755 "$H"
 
 cat >"$D/sshd_config" <<EOF
 ListenAddress 127.0.0.1:22
+ListenAddress [::1]:22
 HostKey $D/host_ed25519
 PidFile $D/sshd.pid
 UsePAM no
@@ -110,6 +111,7 @@ PROBE pubkey_bad false
 PROBE pubkey true
 PROBE id "$SSH_USER\r\n"
 PROBE parallel "par1\r\npar2\r\npar3\r\n"
+PROBE ipv6 "$sha1"
 PROBE noport true "bad argument #2 to 'libssh2.session_open' (number expected, got string)"
 PROBE refused true "ERROR"
 PROBE readpub_missing true "Error reading file"

@@ -117,6 +117,11 @@ action = function(host, port)
   end
   show("parallel", table.concat(results, ""))
 
+  -- The same server over IPv6, from a host string.
+  local s6 = libssh2.session_open("::1", 22)
+  show("ipv6", libssh2.hostkey_hash(s6))
+  libssh2.session_close(s6)
+
   -- Misuse and failures.
   show("noport", raises(libssh2.session_open, host, "x"))
   show("refused", raises(libssh2.session_open, host, 23))
