@@ -77,7 +77,7 @@ struct sockio {
   char *data;   /* bytes received by this operation */
   size_t len, cap;
 
-  char rbuf[65536]; /* libuv read buffer (one read at a time) */
+  char rbuf[16384]; /* libuv read buffer (one read at a time) */
 };
 
 /* Creates a connection with an initialised handle and timer. bind_addr may
