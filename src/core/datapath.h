@@ -4,7 +4,9 @@
  *   <binary dir>/../share/portolan, <binary dir>/.. (the source tree when the
  *   binary is build/portolan), the compiled-in PORTOLAN_INSTALL_DATADIR, and
  *   last /usr/share/nmap (Nmap's data files we do not ship).
- * Set up once by src/cli; read-only afterwards. */
+ * Only directories that exist when the path is built are kept, each once
+ * (compared after realpath). Set up once by src/cli; read-only afterwards;
+ * the accessors set it up with defaults (no --datadir) if nobody did. */
 #ifndef PORTOLAN_CORE_DATAPATH_H
 #define PORTOLAN_CORE_DATAPATH_H
 
