@@ -7,7 +7,8 @@
 int log_verbosity = 0;
 int log_debugging = 0;
 
-static void emit(FILE *f, const char *prefix, const char *fmt, va_list ap) {
+__attribute__((format(printf, 3, 0))) static void
+emit(FILE *f, const char *prefix, const char *fmt, va_list ap) {
   char line[4096];
   int n = vsnprintf(line, sizeof line, fmt, ap);
   if (n < 0)
