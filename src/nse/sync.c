@@ -49,10 +49,15 @@ struct mutex {
 struct condvar {
   lua_State *L;
   struct waitq q; /* LIFO for signal */
-  /* Threads with our broadcast-on-close handler, held so that __gc can
-   * cancel the handlers of those still alive. */
-  struct nse_thread **users;
+  /* Live threads with our broadcast-on-close handler (each held), so that
+   * __gc can cancel the handlers; a user leaves when its thread ends. */
+  struct cv_user **users;
   size_t nusers, capusers;
+};
+
+struct cv_user {
+  struct condvar *c;
+  struct nse_thread *t;
 };
 
 static void waitq_push(lua_State *L, struct waitq *q, struct nse_thread *t) {
@@ -247,7 +252,16 @@ static void condvar_wake(struct condvar *c, int all) {
 /* Close handler: a thread that used the condvar ends -> broadcast. */
 static void condvar_on_close(lua_State *L, void *ud) {
   (void)L;
-  condvar_wake(ud, 1);
+  struct cv_user *u = ud;
+  struct condvar *c = u->c;
+  for (size_t i = 0; i < c->nusers; i++)
+    if (c->users[i] == u) {
+      c->users[i] = c->users[--c->nusers];
+      break;
+    }
+  condvar_wake(c, 1);
+  sched_thread_release(u->t);
+  free(u);
 }
 
 static int condvar_wait_k(lua_State *L, int status, lua_KContext ctx) {
@@ -280,9 +294,11 @@ static int condvar_gc(lua_State *L) {
   c->q.v = NULL;
   c->q.n = 0;
   for (size_t i = 0; i < c->nusers; i++) {
-    if (sched_thread_alive(c->users[i]))
-      sched_cancel_close(c->users[i], c);
-    sched_thread_release(c->users[i]);
+    struct cv_user *u = c->users[i];
+    if (sched_thread_alive(u->t))
+      sched_cancel_close(u->t, c);
+    sched_thread_release(u->t);
+    free(u);
   }
   free(c->users);
   c->users = NULL;
@@ -313,14 +329,16 @@ static int nmap_condvar(lua_State *L) {
     lua_getupvalue(L, -1, 1);
     struct condvar *c = lua_touserdata(L, -1);
     lua_pop(L, 1);
-    sched_on_close(t, c, condvar_on_close, c);
     size_t i = 0;
-    while (i < c->nusers && c->users[i] != t)
+    while (i < c->nusers && c->users[i]->t != t)
       i++;
     if (i == c->nusers) {
-      c->users = xgrow(c->users, &c->capusers, c->nusers + 1, sizeof *c->users);
-      c->users[c->nusers++] = t;
+      struct cv_user *u = xmalloc(sizeof *u);
+      *u = (struct cv_user){c, t};
       sched_thread_hold(t);
+      c->users = xgrow(c->users, &c->capusers, c->nusers + 1, sizeof *c->users);
+      c->users[c->nusers++] = u;
+      sched_on_close(t, c, condvar_on_close, u);
     }
   }
   return 1;
