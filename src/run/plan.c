@@ -1,6 +1,10 @@
 /* Port list and target stream from the options (see plan.h). */
 #include "run/plan.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,6 +92,30 @@ static int apply_shard(const struct scan_opts *o, struct target_stream *ts) {
   return 0;
 }
 
+/* Excludes every address a host name resolves to, as Nmap does. This runs
+ * once at start-up, before the loop starts, so the blocking getaddrinfo is
+ * acceptable here. */
+static int exclude_name(struct target_stream *ts, const struct scan_opts *o,
+                        const char *name, char *msg, size_t msglen) {
+  struct addrinfo hints = {.ai_family = o->af, .ai_socktype = SOCK_STREAM};
+  struct addrinfo *res = NULL;
+  int gai = getaddrinfo(name, NULL, &hints, &res);
+  if (gai != 0) {
+    snprintf(msg, msglen, "Failed to resolve \"%s\": %s", name,
+             gai_strerror(gai));
+    return PT_ERESOLVE;
+  }
+  int rc = 0;
+  for (struct addrinfo *ai = res; ai != NULL && rc == 0; ai = ai->ai_next) {
+    char ip[INET6_ADDRSTRLEN];
+    if (getnameinfo(ai->ai_addr, ai->ai_addrlen, ip, sizeof ip, NULL, 0,
+                    NI_NUMERICHOST) == 0)
+      rc = target_stream_exclude(ts, ip, msg, msglen);
+  }
+  freeaddrinfo(res);
+  return rc;
+}
+
 int plan_targets(const struct scan_opts *o, struct target_stream **out,
                  char *err, size_t errlen) {
   struct target_stream *ts = target_stream_new(o->af);
@@ -95,6 +123,8 @@ int plan_targets(const struct scan_opts *o, struct target_stream **out,
   int rc = 0;
   for (size_t i = 0; i < o->exclude.n && rc == 0; i++) {
     rc = target_stream_exclude(ts, o->exclude.v[i], msg, sizeof msg);
+    if (rc == PT_ERESOLVE)
+      rc = exclude_name(ts, o, o->exclude.v[i], msg, sizeof msg);
     if (rc != 0)
       snprintf(err, errlen, "Bad --exclude spec \"%s\": %s", o->exclude.v[i],
                msg);
@@ -123,6 +153,8 @@ int plan_targets(const struct scan_opts *o, struct target_stream **out,
     msg[0] = '\0';
     if (target_stream_add(ts, o->targets.v[i], msg, sizeof msg) != 0)
       log_error("%s", msg[0] ? msg : "Failed to parse a target spec");
+    else if (msg[0] != '\0')
+      log_error("%s", msg); /* a warning such as "Illegal netmask" */
   }
   *out = ts;
   return 0;
