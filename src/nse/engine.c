@@ -137,8 +137,36 @@ static void open_module(lua_State *L, const char *name, lua_CFunction f) {
   lua_pop(L, 1);
 }
 
+/* lua_Alloc with the accounting of struct nse_mem. */
+static void *mem_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
+  struct nse_mem *m = ud;
+  size_t old = ptr ? osize : 0;
+  if (nsize == 0) {
+    free(ptr);
+    m->used -= old;
+    return NULL;
+  }
+  if (m->enforce && m->limit > 0 && nsize > old &&
+      m->used + (nsize - old) > m->limit)
+    return NULL;
+  void *p = realloc(ptr, nsize);
+  if (p != NULL)
+    m->used = m->used - old + nsize;
+  return p;
+}
+
+static int on_panic(lua_State *L) {
+  const char *msg = lua_tostring(L, -1);
+  log_error("PANIC: unprotected error in call to Lua API (%s)",
+            msg ? msg : "error object is not a string");
+  return 0; /* Lua aborts */
+}
+
 lua_State *nse_state_new(struct nse_engine *e, char **err) {
-  lua_State *L = luaL_newstate();
+  e->mem.limit = e->o ? e->o->script_mem_limit : 0;
+  lua_State *L = lua_newstate(mem_alloc, &e->mem);
+  if (L != NULL)
+    lua_atpanic(L, on_panic);
   if (L == NULL) {
     *err = xstrdup("cannot create the Lua state");
     return NULL;

@@ -65,8 +65,19 @@ void nse_picks_free(struct nse_picks *p);
 
 struct sched;
 
+/* The Lua heap's accounting for --script-mem-limit: the limit applies
+ * only while a script thread runs (enforce), where a failed allocation
+ * is a script error ("not enough memory") caught by lua_resume; the
+ * engine's own allocations outside threads never fail on it. */
+struct nse_mem {
+  size_t used;
+  size_t limit; /* 0: none */
+  int enforce;
+};
+
 struct nse_engine {
   uv_loop_t *loop;
+  struct nse_mem mem;
   const struct scan_opts *o;
   lua_State *L;
   struct nse_script **scripts;

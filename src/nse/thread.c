@@ -268,7 +268,9 @@ void thread_resume(struct nse_thread *t) {
   t->state = T_RUNNING;
   t->woken = 0;
   s->current = t;
+  s->e->mem.enforce = 1;
   int st = lua_resume(t->co, L, nargs, &nres);
+  s->e->mem.enforce = 0;
   s->current = NULL;
   if (st == LUA_YIELD && t->kill == KILL_TIMEOUT) {
     thread_timed_out(t);

@@ -238,6 +238,13 @@ run nap --script "$PT_TMP/nap.nse" --script-timeout 1s
 grep -q '^|_nap: ERROR: Script timed out after 1s$' "$PT_TMP/nap.out" ||
   bad "timeout of a sleeping script: $(grep nap "$PT_TMP/nap.out")"
 
+# --script-mem-limit: the hog fails alone, the others still run.
+run memhog --script "$N/sched/memhog.nse,$N/sched/depa.nse" \
+  --script-mem-limit 64M
+grep -q '^|_memhog: ERROR: Script execution failed (use -d to debug)$' \
+  "$PT_TMP/memhog.out" || bad "memory limit: $(grep memhog "$PT_TMP/memhog.out")"
+grep -q '^|_depa: a$' "$PT_TMP/memhog.out" || bad "memory limit hit others"
+
 # 9. Host and port scripts against a listener in the namespace.
 start_listener 2001 nobody hello
 run hostport -Pn -sT -p 2001,2002 127.0.0.1 \
