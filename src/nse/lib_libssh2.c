@@ -162,6 +162,16 @@ static LIBSSH2_CHANNEL *check_channel(lua_State *L, int idx) {
   return ch->ch;
 }
 
+/* The channel at 2 of the session at 1: waiting on one session's socket for
+ * another's channel would only time out. */
+static LIBSSH2_CHANNEL *check_session_channel(lua_State *L) {
+  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
+  struct ssh_channel *chu = lua_touserdata(L, 2);
+  if (chu->s != check_session_ud(L, 1))
+    luaL_argerror(L, 2, "channel of another session");
+  return ch;
+}
+
 /* Raises "<what>: <libssh2's last error>". */
 static int raise_ssh(lua_State *L, struct ssh_conn *c, const char *what) {
   char *msg = NULL;
@@ -644,7 +654,7 @@ static int libssh2_open_channel_l(lua_State *L) {
 /* Stack: 1 session, 2 channel; arg is the stream id. */
 static int channel_read_step(lua_State *L, int arg) {
   struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
+  LIBSSH2_CHANNEL *ch = check_session_channel(L);
   char buf[4096];
   ssize_t rc = libssh2_channel_read_ex(ch, arg, buf, sizeof buf);
   if (rc == LIBSSH2_ERROR_EAGAIN)
@@ -670,7 +680,7 @@ static int libssh2_channel_read_stderr_l(lua_State *L) {
 static int channel_write_step(lua_State *L, int arg) {
   (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
+  LIBSSH2_CHANNEL *ch = check_session_channel(L);
   if (!lua_isstring(L, 3))
     return luaL_error(L, "Invalid buffer");
   size_t len;
@@ -692,7 +702,7 @@ static int libssh2_channel_write_l(lua_State *L) {
 static int channel_exec_step(lua_State *L, int arg) {
   (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
+  LIBSSH2_CHANNEL *ch = check_session_channel(L);
   size_t len;
   const char *cmd = luaL_checklstring(L, 3, &len);
   int rc = libssh2_channel_process_startup(ch, "exec", 4, cmd, (unsigned)len);
@@ -712,7 +722,7 @@ static int libssh2_channel_exec_l(lua_State *L) {
 static int channel_send_eof_step(lua_State *L, int arg) {
   (void)arg;
   struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
+  LIBSSH2_CHANNEL *ch = check_session_channel(L);
   int rc = libssh2_channel_send_eof(ch);
   if (rc == LIBSSH2_ERROR_EAGAIN)
     return conn_wait(L, c, channel_send_eof_step, 0);
@@ -739,7 +749,7 @@ static int libssh2_channel_eof_l(lua_State *L) {
 static int channel_close_step(lua_State *L, int arg) {
   struct ssh_conn *c = check_conn(L, 1);
   struct ssh_channel *chu = luaL_checkudata(L, 2, CHANNEL_MT);
-  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
+  LIBSSH2_CHANNEL *ch = check_session_channel(L);
   if (arg == 0) {
     int rc = libssh2_channel_close(ch);
     if (rc == LIBSSH2_ERROR_EAGAIN)

@@ -104,6 +104,7 @@ PROBE goodpass true
 PROBE exec "out-42\r\nerr\r\n"
 PROBE write 6
 PROBE nopty "hello\n" "done\n"
+PROBE other_session true "bad argument #2 to 'libssh2.channel_read' (channel of another session)"
 PROBE closed_channel true "bad argument #1 to 'libssh2.channel_eof' (channel is closed)"
 PROBE close_twice true
 PROBE closed_session true "bad argument #1 to 'libssh2.userauth_list' (session is closed)"
