@@ -293,6 +293,10 @@ void thread_resume(struct nse_thread *t) {
       if (r)
         store_result(t, r);
     }
+    /* Values left on a finished coroutine's stack make Lua 5.4's
+     * coroutine.status report "suspended" instead of "dead"; scripts that
+     * wait for their workers to be dead (ssl-enum-ciphers) would spin. */
+    lua_settop(t->co, 0);
     thread_end(t);
   } else if (t->kill == KILL_TIMEOUT) {
     thread_timed_out(t);

@@ -133,6 +133,10 @@ want=$'| stdnseprobe: \n|   id: stdnseprobe\n|   info: ok\n|   tid: ok\n|   work
 [ "$(grep '^|' "$PT_TMP/stdnse.out")" == "$want" ] ||
   bad "stdnse probe: $(grep '^|' "$PT_TMP/stdnse.out")"
 
+run workerdead --script "$N/sched/workerdead.nse"
+grep -q '^|_workerdead: all dead$' "$PT_TMP/workerdead.out" ||
+  bad "finished workers must be dead: $(grep workerdead "$PT_TMP/workerdead.out")"
+
 run orphan -d --script "$N/sched/orphan.nse"
 grep -q '^NSE: 2 orphans left!$' "$PT_TMP/orphan.out" || bad "orphan message"
 grep -q '^|_orphan: left$' "$PT_TMP/orphan.out" || bad "orphan output"
