@@ -177,9 +177,8 @@ struct host *nse_check_host(lua_State *L, int idx) {
   const char *tn = lua_tostring(L, -1);
   if (ip == NULL && tn == NULL) {
     lua_pop(L, 2);
-    luaL_argerror(L, idx,
-                  "host table does not have a 'ip' or 'targetname' "
-                  "field");
+    /* Nmap raises these three as plain errors, not argument errors. */
+    luaL_error(L, "host table does not have a 'ip' or 'targetname' field");
     return NULL;
   }
   if (ip)
@@ -198,12 +197,11 @@ void nse_check_port(lua_State *L, int idx, uint16_t *number, enum proto *p) {
   lua_getfield(L, idx, "number");
   lua_Integer n = lua_tointeger(L, -1);
   if (!lua_isinteger(L, -1) || n < 0 || n > 65535)
-    luaL_argerror(L, idx, "port 'number' field must be an integer");
+    luaL_error(L, "port 'number' field must be an integer");
   lua_getfield(L, idx, "protocol");
   const char *s = lua_tostring(L, -1);
   if (lua_type(L, -1) != LUA_TSTRING || proto_parse(s, p) != 0)
-    luaL_argerror(L, idx,
-                  "port 'protocol' field must be \"udp\", \"sctp\" or \"tcp\"");
+    luaL_error(L, "port 'protocol' field must be \"udp\", \"sctp\" or \"tcp\"");
   lua_pop(L, 2);
   *number = (uint16_t)n;
 }

@@ -84,8 +84,7 @@ static void test_tables(void **state) {
   run(L, "return tostring(check_host(push_host()))", "true");
   run(L, "return tostring(check_host({ip = '127.0.0.1'}))", "true");
   run(L, "local ok, e = pcall(check_host, {}) return e",
-      "bad argument #1 to 'check_host' (host table does not have a 'ip' or "
-      "'targetname' field)");
+      "host table does not have a 'ip' or 'targetname' field");
   run(L,
       "return table.concat({check_port({number = 80, protocol = 'udp'})}, "
       "',')",
@@ -93,13 +92,11 @@ static void test_tables(void **state) {
   run(L,
       "local ok, e = pcall(check_port, {number = '80', protocol = 'tcp'}) "
       "return e",
-      "bad argument #1 to 'check_port' (port 'number' field must be an "
-      "integer)");
+      "port 'number' field must be an integer");
   run(L,
       "local ok, e = pcall(check_port, {number = 80, protocol = 'icmp'}) "
       "return e",
-      "bad argument #1 to 'check_port' (port 'protocol' field must be "
-      "\"udp\", \"sctp\" or \"tcp\")");
+      "port 'protocol' field must be \"udp\", \"sctp\" or \"tcp\"");
   /* The registry is shared by every table of the host. */
   run(L, "push_host().registry.x = 1 return tostring(push_host().registry.x)",
       "1");
