@@ -137,6 +137,14 @@ void cwnd_on_answer(struct cwnd *c, double scale) {
     c->cwnd = c->high;
 }
 
+void cwnd_on_silence(struct cwnd *c) {
+  if (c->last_drop_us >= 0)
+    return;
+  c->cwnd += 1;
+  if (c->cwnd > c->high)
+    c->cwnd = c->high;
+}
+
 void cwnd_on_drop(struct cwnd *c, unsigned in_flight, int64_t sent_us,
                   int64_t now_us) {
   if (c->last_drop_us >= 0 && sent_us <= c->last_drop_us)

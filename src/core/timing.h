@@ -66,6 +66,11 @@ void cwnd_init(struct cwnd *c, double initial, double low, double high);
 void cwnd_on_answer(struct cwnd *c, double scale);
 /* probes sent / answers received, between 1 and 50. */
 double cwnd_scale(uint64_t sent, uint64_t answered);
+/* A first try that timed out: until the first drop it grows the window as
+ * an answer would (slow start, +1), since silence before any sign of
+ * congestion means a dead host or a firewall, not a full path; after a
+ * drop it changes nothing. */
+void cwnd_on_silence(struct cwnd *c);
 /* Evidence of a lost probe that was sent at sent_us while in_flight were
  * outstanding: the window halves, at most once per window of probes (a
  * drop of a probe sent before the previous drop is not counted again). */

@@ -11,7 +11,9 @@
  * otherwise they end filtered (no-response), unless the host is measurably
  * lossy (see maybe_dismiss_bench). An answer to a retransmission
  * is the congestion signal that halves the windows; a port that never
- * answers is not one (it is just filtered).
+ * answers is not one (it is just filtered), and until a drop is seen the
+ * windows grow on such silence too, so dead hosts and firewalled ranges do
+ * not hold the scan to ten probes per timeout as in Nmap.
  *
  * Invariants: everything here runs on the main loop thread. A struct chost
  * outlives its host's done callback until its last probe returns (so a
@@ -416,6 +418,10 @@ static void on_answer(struct connect_scan *cs, struct chost *ch,
 static void on_timeout(struct connect_scan *cs, struct chost *ch,
                        struct probe *p) {
   cs->n_timeouts++;
+  if (p->tryno == 0) {
+    cwnd_on_silence(&ch->cw);
+    cwnd_on_silence(&cs->gcw);
+  }
   int maxr = cs->tp.max_retries;
   int allowed = ch->max_ok_tryno + 1 > 1 ? ch->max_ok_tryno + 1 : 1;
   if (allowed > maxr)
@@ -534,9 +540,8 @@ struct connect_scan *connect_scan_new(uv_loop_t *loop,
   }
   long budget = fdlimit_socket_budget();
   cs->fd_budget = budget > 65536 ? 65536 : (unsigned)budget;
-  if (cs->tp.max_parallelism > 0 &&
-      (unsigned)cs->tp.max_parallelism < cs->fd_budget)
-    cs->fd_budget = (unsigned)cs->tp.max_parallelism;
+  /* --max-parallelism caps the windows, not the budget: --min-rate may
+   * exceed it, as in Nmap. */
   cs->fd_cap = cs->fd_budget;
   cs->max_cwnd =
       cs->fd_budget < DEFAULT_MAX_CWND ? cs->fd_budget : DEFAULT_MAX_CWND;

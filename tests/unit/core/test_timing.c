@@ -162,6 +162,17 @@ static void test_cwnd(void **state) {
   cwnd_init(&e, 10, 1, 1000);
   cwnd_on_answer(&e, cwnd_scale(100, 10));
   assert_int_equal(cwnd_allowed(&e), 20);
+  /* Silence grows the window until the first drop, then never. */
+  struct cwnd f;
+  cwnd_init(&f, 10, 1, 100);
+  for (int i = 0; i < 5; i++)
+    cwnd_on_silence(&f);
+  assert_int_equal(cwnd_allowed(&f), 15);
+  cwnd_on_drop(&f, 15, 10, 20);
+  assert_int_equal(cwnd_allowed(&f), 7);
+  for (int i = 0; i < 5; i++)
+    cwnd_on_silence(&f);
+  assert_int_equal(cwnd_allowed(&f), 7);
   struct cwnd d;
   cwnd_init(&d, 10, 4, 0);
   for (int i = 0; i < 10; i++)
