@@ -121,6 +121,20 @@ echo "$out" | grep -q "Ignored State: closed (4997)" ||
   fail "1-5000: closed ports not counted: $out"
 n=$(echo "$out" | ports_of | grep -c /open)
 [ "$n" = 3 ] || fail "1-5000: expected 3 open ports (22,80,443), got $n: $out"
+# A firewalled range: no answer ever, so no RTT sample (1 s timeouts) and no
+# answer to grow the window. Nmap holds such a scan to ten probes per
+# timeout (about 60 s for 300 ports); Portolan's window grows on silence
+# until a drop is seen, so it must take well under half of that.
+ip netns exec "$NS" nft add rule inet pt_test input tcp dport 20000-20299 drop ||
+  fail "nft rule"
+start=$(date +%s)
+out=$(ip netns exec "$NS" timeout 120 "$PORTOLAN" -sT -n -Pn -p 20000-20299 \
+  127.0.0.1 -oG - 2>&1) || fail "portolan failed: $out"
+took=$(($(date +%s) - start))
+echo "$out" | grep -q "Ignored State: filtered (300)" ||
+  fail "firewalled range: $out"
+[ "$took" -le 25 ] || fail "firewalled range took $took s"
+
 # Self-connect: with only two ephemeral ports, a connect to 127.0.0.1:40000
 # can get 40000 as its own source port and "connect" to itself through
 # simultaneous open. Nothing listens there: closed, not open. Twenty ports
