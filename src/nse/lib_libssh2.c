@@ -9,8 +9,9 @@
  * continuation simply calls the same libssh2 function again, as libssh2's
  * non-blocking API requires. Nmap instead pumps a socketpair through an
  * nsock socket; the difference is invisible to scripts except that these
- * connections do not count against the NSE socket lock (§5.9) and ignore
- * -S/-e/--proxies.
+ * connections ignore -S/-e/--proxies and --script-trace. Each session takes
+ * a place under the NSE socket lock (§5.9) as that nsock socket would, and
+ * the lock closes it when its thread ends.
  *
  * Invariants:
  *  - at most one coroutine waits on a session (others raise "session busy");
@@ -33,6 +34,7 @@
 #include <fcntl.h>
 #include <libssh2.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,7 @@
 #include "core/xalloc.h"
 #include "nse/lib_libssh2.h"
 #include "nse/sched.h"
+#include "nse/socklock.h"
 
 #define SESSION_MT "portolan.libssh2.session"
 #define CHANNEL_MT "portolan.libssh2.channel"
@@ -72,6 +75,10 @@ struct ssh_conn {
 
 struct ssh_session {
   struct ssh_conn *c; /* NULL once closed (handles closing) */
+  /* A place under the NSE socket lock (§5.9), as the NSE socket under
+   * Nmap's sessions takes; when the thread ends the lock closes the
+   * connection through member_close. */
+  struct socklock_member m;
 };
 
 struct ssh_channel {
@@ -93,11 +100,13 @@ static void conn_handle_closed(uv_handle_t *h) {
 /* Ends the wait in progress, if any, with outcome o and wakes its thread
  * (unless o is WAIT_NONE: the thread is ending and must not be woken). */
 static void conn_finish_wait(struct ssh_conn *c, enum wait_outcome o) {
-  uv_poll_stop(&c->poll);
-  uv_timer_stop(&c->timer);
+  /* No waiter: the watchers are stopped already (conn_wait starts them
+   * only with a waiter), and the handles may be closing. */
   struct nse_thread *t = c->t;
   if (t == NULL)
     return;
+  uv_poll_stop(&c->poll);
+  uv_timer_stop(&c->timer);
   c->t = NULL;
   c->outcome = o;
   if (o != WAIT_NONE)
@@ -139,6 +148,27 @@ static void conn_close(struct ssh_conn *c) {
   }
   uv_close((uv_handle_t *)&c->poll, conn_handle_closed);
   uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+}
+
+/* Closes the session's connection, if open, and gives back its place under
+ * the socket lock. Idempotent; never touches Lua. */
+static void session_release(struct ssh_session *s) {
+  socklock_leave(&s->m);
+  if (s->c != NULL) {
+    conn_close(s->c);
+    s->c = NULL;
+  }
+}
+
+/* The socket lock ends the session of a finished thread (its member is
+ * already detached, so no socklock_leave here). */
+static void member_close(struct socklock_member *m) {
+  struct ssh_session *s =
+      (struct ssh_session *)((char *)m - offsetof(struct ssh_session, m));
+  if (s->c != NULL) {
+    conn_close(s->c);
+    s->c = NULL;
+  }
 }
 
 /* ---- argument helpers ---- */
@@ -287,6 +317,14 @@ static void host_addr(lua_State *L, int idx, int port,
   }
 }
 
+/* Raises value (a string) after freeing what the failed open holds, so
+ * that a failed session_open keeps no socket or lock place until GC. */
+static int open_fail(lua_State *L, const char *value) {
+  session_release(check_session_ud(L, 3));
+  lua_pushstring(L, value);
+  return lua_error(L);
+}
+
 /* Stack: 1 host, 2 port, 3 session userdata. */
 static int handshake_step(lua_State *L, int arg) {
   (void)arg;
@@ -295,7 +333,7 @@ static int handshake_step(lua_State *L, int arg) {
   if (rc == LIBSSH2_ERROR_EAGAIN)
     return conn_wait(L, c, handshake_step, 0);
   if (rc != 0)
-    return luaL_error(L, "Unable to complete libssh2 handshake.");
+    return open_fail(L, "Unable to complete libssh2 handshake.");
   lua_settop(L, 3);
   return 1;
 }
@@ -308,12 +346,60 @@ static int connected_step(lua_State *L, int arg) {
   socklen_t elen = sizeof err;
   if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
     err = errno;
-  if (err != 0) {
-    lua_pushliteral(L, "ERROR"); /* Nmap: connect gave nil, "ERROR" */
-    return lua_error(L);
+  if (err != 0)
+    return open_fail(L, "ERROR"); /* Nmap: connect gave nil, "ERROR" */
+  c->connected = 1;
+  return handshake_step(L, 0);
+}
+
+static int k_open_retry(lua_State *L, int status, lua_KContext ctx);
+
+/* Stack: 1 host, 2 port, 3 session userdata (closed). Takes a place under
+ * the socket lock (parking until one frees), then starts the connect. */
+static int open_step(lua_State *L) {
+  struct ssh_session *s = check_session_ud(L, 3);
+  struct sockaddr_storage ss;
+  socklen_t slen;
+  host_addr(L, 1, (int)lua_tointeger(L, 2), &ss, &slen);
+  struct nse_thread *t = sched_current(L);
+  if (!socklock_enter(L, t, &s->m))
+    return sched_yield(L, 0, k_open_retry);
+
+  struct ssh_conn *c = xcalloc(1, sizeof *c);
+  c->fd = -1;
+  c->timeout_ms = SSH_DEFAULT_TIMEOUT_MS;
+  c->poll.data = c;
+  c->timer.data = c;
+  uv_loop_t *loop = sched_loop(L);
+  uv_timer_init(loop, &c->timer);
+  c->handles = 1;
+  c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int e = c->fd < 0 ? -errno : uv_poll_init_socket(loop, &c->poll, c->fd);
+  if (e < 0) {
+    uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
+    socklock_leave(&s->m);
+    return luaL_error(L, "libssh2: cannot create a socket: %s", uv_strerror(e));
+  }
+  c->handles = 2;
+  s->c = c;
+  c->session = libssh2_session_init();
+  if (c->session == NULL)
+    return open_fail(L, "trying to initiate session");
+  libssh2_session_set_blocking(c->session, 0);
+
+  if (connect(c->fd, (struct sockaddr *)&ss, slen) < 0) {
+    if (errno != EINPROGRESS)
+      return open_fail(L, "ERROR"); /* Nmap: connect gave nil, "ERROR" */
+    return conn_wait(L, c, connected_step, 0);
   }
   c->connected = 1;
   return handshake_step(L, 0);
+}
+
+static int k_open_retry(lua_State *L, int status, lua_KContext ctx) {
+  (void)status;
+  (void)ctx;
+  return open_step(L);
 }
 
 /* [-2, +1, e] session_open(host, port) -> session; raises on failure, with
@@ -332,39 +418,10 @@ static int libssh2_session_open_l(lua_State *L) {
   /* Created closed, then opened (STYLE.md): the userdata exists before
    * anything that needs freeing. */
   struct ssh_session *s = lua_newuserdatauv(L, sizeof *s, 0);
-  s->c = NULL;
+  memset(s, 0, sizeof *s);
+  s->m.close = member_close;
   luaL_setmetatable(L, SESSION_MT);
-
-  struct ssh_conn *c = xcalloc(1, sizeof *c);
-  c->fd = -1;
-  c->timeout_ms = SSH_DEFAULT_TIMEOUT_MS;
-  c->poll.data = c;
-  c->timer.data = c;
-  uv_loop_t *loop = sched_loop(L);
-  uv_timer_init(loop, &c->timer);
-  c->handles = 1;
-  c->fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  int e = c->fd < 0 ? -errno : uv_poll_init_socket(loop, &c->poll, c->fd);
-  if (e < 0) {
-    uv_close((uv_handle_t *)&c->timer, conn_handle_closed);
-    return luaL_error(L, "libssh2: cannot create a socket: %s", uv_strerror(e));
-  }
-  c->handles = 2;
-  s->c = c;
-  c->session = libssh2_session_init();
-  if (c->session == NULL)
-    return luaL_error(L, "trying to initiate session");
-  libssh2_session_set_blocking(c->session, 0);
-
-  if (connect(c->fd, (struct sockaddr *)&ss, slen) < 0) {
-    if (errno != EINPROGRESS) {
-      lua_pushliteral(L, "ERROR");
-      return lua_error(L);
-    }
-    return conn_wait(L, c, connected_step, 0);
-  }
-  c->connected = 1;
-  return handshake_step(L, 0);
+  return open_step(L);
 }
 
 /* ---- session methods ---- */
@@ -586,8 +643,7 @@ static int session_close_step(lua_State *L, int arg) {
     if (rc == LIBSSH2_ERROR_EAGAIN)
       return conn_wait(L, c, session_close_step, 0);
   }
-  s->c = NULL;
-  conn_close(c);
+  session_release(s);
   if (rc < 0 && rc != LIBSSH2_ERROR_SOCKET_DISCONNECT)
     return luaL_error(L, "unable to disconnect session");
   return 0;
@@ -600,11 +656,7 @@ static int libssh2_session_close_l(lua_State *L) {
 /* __gc: frees without a disconnect message (no I/O from a finaliser). A
  * waiting thread keeps the session reachable, so none is waiting here. */
 static int session_gc(lua_State *L) {
-  struct ssh_session *s = check_session_ud(L, 1);
-  if (s->c != NULL) {
-    conn_close(s->c);
-    s->c = NULL;
-  }
+  session_release(check_session_ud(L, 1));
   return 0;
 }
 

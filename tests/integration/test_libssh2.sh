@@ -12,6 +12,9 @@
 #    by --script-timeout while waiting on a silent server, callers that
 #    cannot yield, two threads sharing a session, an open session left to
 #    the garbage collector (leaks show under ASan);
+#  - tests/integration/nse/ssh/ssh_lock.nse with --max-parallelism 1: the
+#    socket lock parks a second thread's session_open, and closes the
+#    session of a thread that ends;
 #  - Nmap's own ssh-auth-methods, ssh-hostkey, ssh-run,
 #    ssh-publickey-acceptance and ssh-brute scripts (--datadir
 #    /usr/share/nmap) give the same output from Portolan as from nmap on
@@ -162,6 +165,25 @@ if ! diff -u "$PT_TMP/edges.expected" <(grep '^PROBE' "$PT_TMP/edges.out") \
   >"$PT_TMP/edges.diff"; then
   bad "edges: output differs from the expected:"
   cat "$PT_TMP/edges.diff" >&2
+fi
+
+# ---- the socket lock: one place only ----
+ns_exec timeout 120 "$PORTOLAN" -n -Pn -sT -p 22 --max-parallelism 1 \
+  --script "$PT_SRCDIR/tests/integration/nse/ssh/ssh_lock.nse" \
+  --script-args "user=$SSH_USER,pass=$SSH_PASS" \
+  127.0.0.1 >"$PT_TMP/lock.out" 2>"$PT_TMP/lock.err"
+rc=$?
+[ "$rc" -eq 0 ] || bad "lock: exit status $rc: $(head -n3 "$PT_TMP/lock.err")"
+cat >"$PT_TMP/lock.expected" <<EOF
+PROBE parked 1 nil
+PROBE after_close 0 true
+PROBE reopen true
+PROBE leaked false bad argument #1 to 'libssh2.userauth_list' (session is closed)
+EOF
+if ! diff -u "$PT_TMP/lock.expected" <(grep '^PROBE' "$PT_TMP/lock.out") \
+  >"$PT_TMP/lock.diff"; then
+  bad "lock: output differs from the expected:"
+  cat "$PT_TMP/lock.diff" >&2
 fi
 
 # ---- Nmap's scripts, compared with nmap ----
