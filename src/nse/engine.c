@@ -371,7 +371,9 @@ void nse_engine_free(struct nse_engine *e) {
   free(e);
 }
 
-/* Writes text with two spaces before each non-empty line (§3.6). */
+/* Writes text with two spaces before each non-empty line (§3.6). Only the
+ * text's own newlines are written: a description that does not end in one
+ * runs into the blank line before the next script, as in Nmap. */
 static void print_indented(FILE *f, const char *text) {
   const char *p = text;
   while (*p) {
@@ -379,9 +381,9 @@ static void print_indented(FILE *f, const char *text) {
     size_t n = nl ? (size_t)(nl - p) : strlen(p);
     if (n > 0)
       fprintf(f, "  %.*s", (int)n, p);
-    fputc('\n', f);
     if (nl == NULL)
       break;
+    fputc('\n', f);
     p = nl + 1;
   }
 }
