@@ -8,6 +8,7 @@
  * function reaches the engine (and the scheduler) from any coroutine. */
 #include <dirent.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -137,22 +138,78 @@ static void open_module(lua_State *L, const char *name, lua_CFunction f) {
   lua_pop(L, 1);
 }
 
-/* lua_Alloc with the accounting of struct nse_mem. */
+/* Every Lua block is preceded by this header (sized for malloc's
+ * alignment) naming the account it is charged to (nse_int.h). */
+union mem_hdr {
+  struct nse_mem_acct *acct;
+  max_align_t align;
+};
+
+struct nse_mem_acct *nse_mem_acct_new(void) {
+  struct nse_mem_acct *a = xcalloc(1, sizeof *a);
+  a->users = 1;
+  return a;
+}
+
+void nse_mem_acct_release(struct nse_mem_acct *a) {
+  if (a && --a->users == 0 && a->bytes == 0)
+    free(a);
+}
+
+static void acct_sub(struct nse_mem_acct *a, size_t n) {
+  if (a == NULL)
+    return;
+  a->bytes -= n;
+  if (a->users == 0 && a->bytes == 0)
+    free(a);
+}
+
+/* lua_Alloc with the per-instance accounting of struct nse_mem. A block
+ * grown by a running instance moves to its account; one shrunk, or touched
+ * by the engine, keeps its owner. */
 static void *mem_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   struct nse_mem *m = ud;
+  union mem_hdr *h = ptr ? (union mem_hdr *)ptr - 1 : NULL;
   size_t old = ptr ? osize : 0;
   if (nsize == 0) {
-    free(ptr);
-    m->used -= old;
+    if (h) {
+      acct_sub(h->acct, old);
+      m->used -= old;
+      free(h);
+    }
     return NULL;
   }
-  if (m->enforce && m->limit > 0 && nsize > old &&
-      m->used + (nsize - old) > m->limit)
+  struct nse_mem_acct *cur = m->current, *owner = h ? h->acct : NULL;
+  if (cur && nsize > old) {
+    size_t had = owner == cur ? old : 0;
+    if (m->limit > 0 && cur->bytes - had + nsize > m->limit) {
+      if (!cur->over)
+        m->nover++;
+      cur->over = 1;
+      return NULL;
+    }
+    owner = cur;
+  }
+  union mem_hdr *n = realloc(h, sizeof *n + nsize);
+  if (n == NULL)
     return NULL;
-  void *p = realloc(ptr, nsize);
-  if (p != NULL)
-    m->used = m->used - old + nsize;
-  return p;
+  if (h) {
+    /* n->acct still holds the old owner (realloc keeps the contents). */
+    struct nse_mem_acct *was = n->acct;
+    if (was == owner) {
+      if (owner)
+        owner->bytes = owner->bytes - old + nsize;
+      m->used = m->used - old + nsize;
+      return n + 1;
+    }
+    acct_sub(was, old);
+    m->used -= old;
+  }
+  n->acct = owner;
+  if (owner)
+    owner->bytes += nsize;
+  m->used += nsize;
+  return n + 1;
 }
 
 static int on_panic(lua_State *L) {
@@ -163,7 +220,8 @@ static int on_panic(lua_State *L) {
 }
 
 lua_State *nse_state_new(struct nse_engine *e, char **err) {
-  e->mem.limit = e->o ? e->o->script_mem_limit : 0;
+  e->mem.limit = e->o && e->o->script_mem_limit ? e->o->script_mem_limit
+                                                : NSE_MEM_LIMIT_DEFAULT;
   lua_State *L = lua_newstate(mem_alloc, &e->mem);
   if (L != NULL)
     lua_atpanic(L, on_panic);

@@ -65,15 +65,36 @@ void nse_picks_free(struct nse_picks *p);
 
 struct sched;
 
-/* The Lua heap's accounting for --script-mem-limit: the limit applies
- * only while a script thread runs (enforce), where a failed allocation
- * is a script error ("not enough memory") caught by lua_resume; the
- * engine's own allocations outside threads never fail on it. */
-struct nse_mem {
-  size_t used;
-  size_t limit; /* 0: none */
-  int enforce;
+/* The Lua heap's accounting for --script-mem-limit, per script instance
+ * (issue #5). Every Lua block carries a header naming the account it is
+ * charged to: the account of the instance (base thread and its workers)
+ * that was running when the block was allocated or grown, or NULL for the
+ * engine's own allocations outside script threads, which are never
+ * limited. A free is credited to the block's owner whoever runs, so a GC
+ * step inside one script never pays for another's garbage. An allocation
+ * that would take the running account past the limit fails ("not enough
+ * memory" inside the script) and marks the account over: the scheduler
+ * then ends every thread of that instance, pcall or not. */
+struct nse_mem_acct {
+  size_t bytes; /* live bytes charged to the instance */
+  int users;    /* live threads sharing the account */
+  int over;     /* an allocation was refused: the instance must end */
 };
+
+struct nse_mem {
+  size_t used;  /* all live Lua bytes (progress, tests) */
+  size_t limit; /* per instance */
+  size_t nover; /* accounts that went over (the pass checks them) */
+  struct nse_mem_acct *current; /* the running instance, or NULL */
+};
+
+/* Default --script-mem-limit per script instance. */
+#define NSE_MEM_LIMIT_DEFAULT ((size_t)256 << 20)
+
+/* An account for a new instance (users = 1). */
+struct nse_mem_acct *nse_mem_acct_new(void);
+/* Drops one user; the account goes once it has no users and no bytes. */
+void nse_mem_acct_release(struct nse_mem_acct *a);
 
 struct nse_engine {
   uv_loop_t *loop;

@@ -272,9 +272,10 @@ static void pass(uv_idle_t *idle) {
   /* Timeouts of waiting threads (§5.7), checked once per pass: the
    * script's own, and the host's clock, which runs from the first resume
    * of any of its threads; a host that runs out is reported as timed out
-   * (h->timed_out) and its threads end without output. */
+   * (h->timed_out) and its threads end without output. Instances over
+   * their memory limit end here too (all their threads). */
   int64_t host_limit = s->e->o->host_timeout_ms;
-  if (s->e->o->script_timeout_ms > 0 || host_limit > 0) {
+  if (s->e->o->script_timeout_ms > 0 || host_limit > 0 || s->e->mem.nover > 0) {
     for (struct job *j = s->jobs; j; j = j->next) {
       int host_out = host_limit > 0 && j->h && j->started &&
                      sched_now_ms(s) - j->start_ms > (uint64_t)host_limit;
@@ -286,8 +287,10 @@ static void pass(uv_idle_t *idle) {
       for (struct nse_thread *t = j->threads; t; t = t->next) {
         if (host_out && t->state == T_READY)
           t->kill = KILL_HOST; /* already queued */
-        else if (t->state == T_WAITING && (host_out || thread_expired(t))) {
-          t->kill = host_out ? KILL_HOST : KILL_TIMEOUT;
+        else if (t->state == T_WAITING &&
+                 (host_out || (t->kill = thread_must_end(t)) != KILL_NONE)) {
+          if (host_out)
+            t->kill = KILL_HOST;
           sched_push_ready(t);
         }
       }

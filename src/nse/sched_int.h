@@ -21,7 +21,14 @@
 extern const char nse_yield_marker;
 
 enum tstate { T_READY, T_RUNNING, T_WAITING, T_DONE };
-enum kill { KILL_NONE, KILL_TIMEOUT, KILL_STOP, KILL_ORPHAN, KILL_HOST };
+enum kill {
+  KILL_NONE,
+  KILL_TIMEOUT,
+  KILL_STOP,
+  KILL_ORPHAN,
+  KILL_HOST,
+  KILL_MEMORY
+};
 
 struct close_handler {
   void *key;
@@ -76,6 +83,7 @@ struct nse_thread {
   int action_started;
   int started;
   uint64_t start_ms;
+  struct nse_mem_acct *acct; /* shared by an instance and its workers */
   int refs;
   struct close_handler *handlers;
   struct nse_thread *next_ready;
@@ -114,6 +122,8 @@ void thread_resume(struct nse_thread *t);
 void thread_end(struct nse_thread *t);
 /* 1 when t's --script-timeout has run out. */
 int thread_expired(struct nse_thread *t);
+/* Why t must end now (KILL_TIMEOUT, KILL_MEMORY), or KILL_NONE. */
+enum kill thread_must_end(struct nse_thread *t);
 /* "<id>" (-d1) or "<id> M:<hex>" (-d2), and " against <target>". */
 void thread_describe(const struct nse_thread *t, char *buf, size_t len);
 void thread_against(const struct nse_thread *t, char *buf, size_t len);

@@ -110,6 +110,8 @@ void thread_end(struct nse_thread *t) {
     free(c);
   }
   lua_sethook(t->co, NULL, 0, 0);
+  nse_mem_acct_release(t->acct);
+  t->acct = NULL;
   luaL_unref(L, LUA_REGISTRYINDEX, t->co_ref);
   t->co_ref = LUA_NOREF;
   luaL_unref(L, LUA_REGISTRYINDEX, t->rec_ref);
@@ -206,27 +208,86 @@ static void thread_timed_out(struct nse_thread *t) {
   store_result(t, r);
 }
 
+/* An instance over its --script-mem-limit (nse_int.h): the scan goes
+ * on, this instance ends with a clear error. */
+static void thread_out_of_memory(struct nse_thread *t) {
+  char info[128], tgt[160];
+  thread_describe(t, info, sizeof info);
+  thread_against(t, tgt, sizeof tgt);
+  log_debug(1, "NSE: %s%s exceeded its memory limit", info, tgt);
+  if (t->worker)
+    return;
+  size_t lim = t->s->e->mem.limit;
+  char *text = lim % (1u << 20) == 0
+                   ? xasprintf("ERROR: Script exceeded its memory limit "
+                               "(%zu MiB)",
+                               lim >> 20)
+                   : xasprintf("ERROR: Script exceeded its memory limit "
+                               "(%zu bytes)",
+                               lim);
+  struct script_result *r =
+      sresult_new(t->script->id, text, strlen(text), NULL);
+  free(text);
+  r->flags |= SRESULT_ERROR;
+  store_result(t, r);
+}
+
+/* Reports why a killed thread ends (nothing for Ctrl-C and orphans). */
+static void thread_report_kill(struct nse_thread *t) {
+  if (t->kill == KILL_TIMEOUT) {
+    thread_timed_out(t);
+  } else if (t->kill == KILL_MEMORY) {
+    thread_out_of_memory(t);
+  } else if (t->kill == KILL_HOST) {
+    char info[128], tgt[160];
+    thread_describe(t, info, sizeof info);
+    thread_against(t, tgt, sizeof tgt);
+    log_debug(1, "NSE: %s%s timed out", info, tgt);
+  }
+}
+
 int thread_expired(struct nse_thread *t) {
   int64_t limit = t->s->e->o->script_timeout_ms;
   return limit > 0 && t->started &&
          sched_now_ms(t->s) - t->start_ms > (uint64_t)limit;
 }
 
-/* Count hook: the hard limit for CPU-bound scripts. */
-static void timeout_hook(lua_State *L, lua_Debug *ar) {
+enum kill thread_must_end(struct nse_thread *t) {
+  if (t->acct && t->acct->over)
+    return KILL_MEMORY;
+  if (thread_expired(t))
+    return KILL_TIMEOUT;
+  return KILL_NONE;
+}
+
+/* Count hook: the hard limits for scripts that compute instead of
+ * waiting. Once a limit is hit, the hook fires at every instruction of
+ * the thread and of the coroutine it is in: at the base coroutine it
+ * yields (through pcall, which is yieldable in Lua 5.4), elsewhere it
+ * raises again and again, so a pcall that catches the error gets no
+ * further than its next instruction. */
+static void kill_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   struct nse_thread *t = sched_current(L);
   if (t == NULL)
     return;
-  uv_update_time(t->s->e->loop);
-  if (!thread_expired(t))
-    return;
-  t->kill = KILL_TIMEOUT;
+  if (t->kill == KILL_NONE) {
+    if (t->s->e->o->script_timeout_ms > 0)
+      uv_update_time(t->s->e->loop);
+    enum kill k = thread_must_end(t);
+    if (k == KILL_NONE)
+      return;
+    t->kill = k;
+    lua_sethook(t->co, kill_hook, LUA_MASKCOUNT, 1);
+    if (L != t->co)
+      lua_sethook(L, kill_hook, LUA_MASKCOUNT, 1);
+  }
   if (L == t->co && lua_isyieldable(L)) {
     lua_yield(L, 0); /* from a hook: returns, the yield happens after */
     return;
   }
-  luaL_error(L, "script timed out");
+  luaL_error(L, t->kill == KILL_MEMORY ? "script exceeded its memory limit"
+                                       : "script timed out");
 }
 
 /* "Finished" is logged for threads that end normally only (as Nmap). */
@@ -242,15 +303,10 @@ static void log_finished(struct nse_thread *t) {
 void thread_resume(struct nse_thread *t) {
   struct sched *s = t->s;
   lua_State *L = s->e->L;
+  if (t->kill == KILL_NONE)
+    t->kill = thread_must_end(t);
   if (t->kill != KILL_NONE) {
-    if (t->kill == KILL_TIMEOUT) {
-      thread_timed_out(t);
-    } else if (t->kill == KILL_HOST) {
-      char info[128], tgt[160];
-      thread_describe(t, info, sizeof info);
-      thread_against(t, tgt, sizeof tgt);
-      log_debug(1, "NSE: %s%s timed out", info, tgt);
-    }
+    thread_report_kill(t);
     thread_end(t);
     return;
   }
@@ -268,12 +324,12 @@ void thread_resume(struct nse_thread *t) {
   t->state = T_RUNNING;
   t->woken = 0;
   s->current = t;
-  s->e->mem.enforce = 1;
+  s->e->mem.current = t->acct;
   int st = lua_resume(t->co, L, nargs, &nres);
-  s->e->mem.enforce = 0;
+  s->e->mem.current = NULL;
   s->current = NULL;
-  if (st == LUA_YIELD && t->kill == KILL_TIMEOUT) {
-    thread_timed_out(t);
+  if (st == LUA_YIELD && t->kill != KILL_NONE) {
+    thread_report_kill(t);
     thread_end(t);
   } else if (st == LUA_YIELD && nres == 1 &&
              lua_touserdata(t->co, -1) == (void *)&nse_yield_marker) {
@@ -298,8 +354,10 @@ void thread_resume(struct nse_thread *t) {
      * wait for their workers to be dead (ssl-enum-ciphers) would spin. */
     lua_settop(t->co, 0);
     thread_end(t);
-  } else if (t->kill == KILL_TIMEOUT) {
-    thread_timed_out(t);
+  } else if (t->kill != KILL_NONE || (t->acct && t->acct->over)) {
+    if (t->kill == KILL_NONE)
+      t->kill = KILL_MEMORY;
+    thread_report_kill(t);
     thread_end(t);
   } else {
     thread_error(t);
@@ -346,8 +404,10 @@ struct nse_thread *thread_new(struct job *j, struct nse_script *sc,
   t->refs = 1; /* dropped by thread_end */
   t->co = lua_newthread(L);
   t->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  if (s->e->o->script_timeout_ms > 0)
-    lua_sethook(t->co, timeout_hook, LUA_MASKCOUNT, 10000);
+  /* The limits' hook (kill_hook); cheap at this period. */
+  lua_sethook(t->co, kill_hook, LUA_MASKCOUNT, 10000);
+  if (!worker)
+    t->acct = nse_mem_acct_new();
   t->next = j->threads;
   if (j->threads)
     j->threads->prev = t;
@@ -441,6 +501,9 @@ int sched_new_worker(lua_State *L, int nargs) {
   t->proto = parent->proto;
   t->started = 1;
   t->start_ms = parent->start_ms;
+  t->acct = parent->acct; /* one instance, one memory budget */
+  if (t->acct)
+    t->acct->users++;
   if (parent->host_ref != LUA_NOREF) {
     lua_rawgeti(L, LUA_REGISTRYINDEX, parent->host_ref);
     t->host_ref = luaL_ref(L, LUA_REGISTRYINDEX);

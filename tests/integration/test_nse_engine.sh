@@ -245,7 +245,7 @@ grep -q '^|_nap: ERROR: Script timed out after 1s$' "$PT_TMP/nap.out" ||
 # --script-mem-limit: the hog fails alone, the others still run.
 run memhog --script "$N/sched/memhog.nse,$N/sched/depa.nse" \
   --script-mem-limit 64M
-grep -q '^|_memhog: ERROR: Script execution failed (use -d to debug)$' \
+grep -q '^|_memhog: ERROR: Script exceeded its memory limit (64 MiB)$' \
   "$PT_TMP/memhog.out" || bad "memory limit: $(grep memhog "$PT_TMP/memhog.out")"
 grep -q '^|_depa: a$' "$PT_TMP/memhog.out" || bad "memory limit hit others"
 
