@@ -23,6 +23,7 @@
 #include <openssl/core_names.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/objects.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
 
@@ -39,8 +40,11 @@ static pthread_once_t libctx_once = PTHREAD_ONCE_INIT;
 
 /* The providers stay loaded for the life of the process: algorithms
  * fetched from them may be cached by OpenSSL. A missing legacy provider
- * leaves MD4/DES/RC4 unavailable; those then fail with "unknown cipher". */
+ * leaves MD4/DES/RC4 unavailable; those then fail as unknown algorithms. */
 static void libctx_init(void) {
+  /* Fills the name table supported_* list and the alias lookups use. */
+  OPENSSL_init_crypto(
+      OPENSSL_INIT_ADD_ALL_CIPHERS | OPENSSL_INIT_ADD_ALL_DIGESTS, NULL);
   libctx = OSSL_LIB_CTX_new();
   if (libctx == NULL)
     return;
@@ -62,16 +66,39 @@ static int raise_ossl(lua_State *L, const char *what) {
 
 /* ---- digests and HMAC ---- */
 
+/* Names are looked up as providers know them, then as OpenSSL's older
+ * name table does, whose aliases ("RSA-MD5", "ssl3-md5") scripts may use
+ * because Nmap resolves names that way. */
+static EVP_MD *fetch_md(const char *name) {
+  EVP_MD *md = EVP_MD_fetch(libctx, name, NULL);
+  if (md == NULL) {
+    const EVP_MD *alias = EVP_get_digestbyname(name);
+    if (alias != NULL)
+      md = EVP_MD_fetch(libctx, EVP_MD_get0_name(alias), NULL);
+  }
+  ERR_clear_error();
+  return md;
+}
+
+static EVP_CIPHER *fetch_cipher(const char *name) {
+  EVP_CIPHER *c = EVP_CIPHER_fetch(libctx, name, NULL);
+  if (c == NULL) {
+    const EVP_CIPHER *alias = EVP_get_cipherbyname(name);
+    if (alias != NULL)
+      c = EVP_CIPHER_fetch(libctx, EVP_CIPHER_get0_name(alias), NULL);
+  }
+  ERR_clear_error();
+  return c;
+}
+
 /* [-0, +1, e] Pushes the digest of data under the named algorithm. */
 static int push_digest(lua_State *L, const char *name, const char *data,
                        size_t len) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int n = 0;
-  EVP_MD *md = EVP_MD_fetch(libctx, name, NULL);
-  if (md == NULL) {
-    ERR_clear_error();
-    return luaL_error(L, "unknown digest algorithm '%s'", name);
-  }
+  EVP_MD *md = fetch_md(name);
+  if (md == NULL)
+    return luaL_error(L, "Unknown digest algorithm: %s", name);
   int ok = EVP_MD_get_size(md) <= EVP_MAX_MD_SIZE &&
            EVP_Digest(data, len, out, &n, md, NULL) == 1;
   EVP_MD_free(md);
@@ -123,11 +150,9 @@ static int openssl_hmac(lua_State *L) {
 
   /* Checked first so that an unknown name reads as such, not as a MAC
    * failure. */
-  EVP_MD *md = EVP_MD_fetch(libctx, name, NULL);
-  if (md == NULL) {
-    ERR_clear_error();
-    return luaL_error(L, "unknown digest algorithm '%s'", name);
-  }
+  EVP_MD *md = fetch_md(name);
+  if (md == NULL)
+    return luaL_error(L, "Unknown digest algorithm: %s", name);
   EVP_MAC *mac = EVP_MAC_fetch(libctx, "HMAC", NULL);
   EVP_MAC_CTX *ctx = mac != NULL ? EVP_MAC_CTX_new(mac) : NULL;
   OSSL_PARAM params[2];
@@ -166,11 +191,9 @@ static int cipher_run(lua_State *L, int enc) {
   unsigned char *out = (unsigned char *)luaL_buffinitsize(
       L, &b, dlen + 2 * EVP_MAX_BLOCK_LENGTH);
 
-  EVP_CIPHER *c = EVP_CIPHER_fetch(libctx, name, NULL);
-  if (c == NULL) {
-    ERR_clear_error();
-    return luaL_error(L, "unknown cipher algorithm '%s'", name);
-  }
+  EVP_CIPHER *c = fetch_cipher(name);
+  if (c == NULL)
+    return luaL_error(L, "Unknown cipher algorithm: %s", name);
   /* A short or absent IV is zero-filled: the cipher must never read past
    * the script's string. */
   unsigned char ivbuf[EVP_MAX_IV_LENGTH];
@@ -178,6 +201,13 @@ static int cipher_run(lua_State *L, int enc) {
   size_t ivneed = (size_t)EVP_CIPHER_get_iv_length(c);
   if (ivneed > sizeof ivbuf)
     ivneed = sizeof ivbuf;
+  /* As Nmap: nil or "" means no IV (zeros); any other length must be the
+   * cipher's. */
+  if (ivlen > 0 && ivlen != ivneed) {
+    EVP_CIPHER_free(c);
+    return luaL_error(L, "Length of iv is %d; should be %d", (int)ivlen,
+                      (int)ivneed);
+  }
   if (iv != NULL)
     memcpy(ivbuf, iv, ivlen < ivneed ? ivlen : ivneed);
 
@@ -187,13 +217,15 @@ static int cipher_run(lua_State *L, int enc) {
   int ok = ctx != NULL &&
            EVP_CipherInit_ex2(ctx, c, NULL, NULL, enc, NULL) == 1 &&
            EVP_CIPHER_CTX_set_padding(ctx, padding) == 1;
-  if (ok && (klen == 0 || klen > INT_MAX ||
-             EVP_CIPHER_CTX_set_key_length(ctx, (int)klen) != 1)) {
+  /* An empty key is refused: RC4's key schedule divides by its length. */
+  if (ok && (klen == 0 || EVP_CIPHER_CTX_set_key_length(ctx, (int)klen) != 1)) {
     int need = EVP_CIPHER_get_key_length(c);
     EVP_CIPHER_CTX_free(ctx);
     EVP_CIPHER_free(c);
     ERR_clear_error();
-    return luaL_error(L, "invalid key length %d for cipher '%s' (needs %d)",
+    return luaL_error(L,
+                      "OpenSSL error: invalid key length %d for cipher %s "
+                      "(needs %d)",
                       (int)klen, name, need);
   }
   int n1 = 0, n2 = 0;
@@ -206,7 +238,7 @@ static int cipher_run(lua_State *L, int enc) {
   EVP_CIPHER_CTX_free(ctx);
   EVP_CIPHER_free(c);
   if (!ok)
-    return raise_ossl(L, enc ? "encryption failed" : "decryption failed");
+    return raise_ossl(L, "OpenSSL error");
   luaL_pushresultsize(&b, (size_t)n1 + (size_t)n2);
   return 1;
 }
@@ -220,8 +252,9 @@ static int openssl_decrypt(lua_State *L) {
 }
 
 /* [-0, +1, e] DES_string_to_key(data): the 56 bits of a 7-byte string
- * spread over 8 bytes, 7 bits each, then each byte's low bit set for odd
- * parity (the LM and NTLMv1 key schedule). */
+ * spread over 8 bytes, 7 bits in the high bits of each (the LM and NTLMv1
+ * key schedule). The low, parity, bits are left clear as Nmap 7.93 on
+ * OpenSSL 3 returns them; DES ignores them. */
 static int openssl_DES_string_to_key(lua_State *L) {
   size_t len;
   const unsigned char *in =
@@ -233,12 +266,8 @@ static int openssl_DES_string_to_key(lua_State *L) {
   for (int i = 1; i < 7; i++)
     k[i] = (unsigned char)((in[i - 1] << (8 - i)) | (in[i] >> i));
   k[7] = (unsigned char)(in[6] << 1);
-  for (int i = 0; i < 8; i++) {
-    int ones = 0;
-    for (int bit = 1; bit < 8; bit++)
-      ones += (k[i] >> bit) & 1;
-    k[i] = (unsigned char)((k[i] & 0xfe) | ((ones & 1) ? 0 : 1));
-  }
+  for (int i = 0; i < 8; i++)
+    k[i] &= 0xfe;
   lua_pushlstring(L, (const char *)k, sizeof k);
   return 1;
 }
@@ -260,70 +289,42 @@ static int openssl_rand_bytes(lua_State *L) {
 
 /* ---- algorithm lists ---- */
 
+/* The lists are OpenSSL's name table, aliases included and sorted, as
+ * Nmap gives them ("RSA-MD5", "md5", "md5WithRSAEncryption", ...). The
+ * names are collected in C first because OpenSSL's callback must not
+ * longjmp. */
 struct names {
-  char **v;
+  const char **v;
   size_t n, cap;
 };
 
-static void names_add(const char *name, void *arg) {
+static void names_add(const OBJ_NAME *name, void *arg) {
   struct names *ns = arg;
-  /* OIDs are aliases too; Nmap's lists have only the textual names. */
-  if (name[0] >= '0' && name[0] <= '9')
-    return;
-  for (int lower = 0; lower < 2; lower++) {
-    ns->v = xgrow(ns->v, &ns->cap, ns->n + 1, sizeof *ns->v);
-    char *s = xstrdup(name);
-    if (lower)
-      for (char *p = s; *p != '\0'; p++)
-        if (*p >= 'A' && *p <= 'Z')
-          *p = (char)(*p - 'A' + 'a');
-    ns->v[ns->n++] = s;
+  ns->v = xgrow(ns->v, &ns->cap, ns->n + 1, sizeof *ns->v);
+  ns->v[ns->n++] = name->name;
+}
+
+/* [-0, +1, m] */
+static int push_names(lua_State *L, int type) {
+  struct names ns = {NULL, 0, 0};
+  OBJ_NAME_do_all_sorted(type, names_add, &ns);
+  /* The strings belong to OpenSSL's table, which lives as long as the
+   * process; only the array is ours. */
+  lua_createtable(L, (int)ns.n, 0);
+  for (size_t i = 0; i < ns.n; i++) {
+    lua_pushstring(L, ns.v[i]);
+    lua_rawseti(L, -2, (lua_Integer)i + 1);
   }
-}
-
-static void md_names(EVP_MD *md, void *arg) {
-  EVP_MD_names_do_all(md, names_add, arg);
-}
-
-static void cipher_names(EVP_CIPHER *c, void *arg) {
-  EVP_CIPHER_names_do_all(c, names_add, arg);
-}
-
-static int name_cmp(const void *a, const void *b) {
-  return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* [-0, +1, m] Pushes the sorted distinct names as an array, freeing them.
- * The names are collected in C because OpenSSL's callbacks must not
- * longjmp; only a Lua memory error while copying them could leak them. */
-static int push_names(lua_State *L, struct names *ns) {
-  qsort(ns->v, ns->n, sizeof *ns->v, name_cmp);
-  lua_createtable(L, (int)ns->n, 0);
-  lua_Integer k = 0;
-  for (size_t i = 0; i < ns->n; i++) {
-    if (i == 0 || strcmp(ns->v[i], ns->v[i - 1]) != 0) {
-      lua_pushstring(L, ns->v[i]);
-      lua_rawseti(L, -2, ++k);
-    }
-  }
-  for (size_t i = 0; i < ns->n; i++)
-    free(ns->v[i]);
-  free(ns->v);
+  free(ns.v);
   return 1;
 }
 
 static int openssl_supported_digests(lua_State *L) {
-  struct names ns = {NULL, 0, 0};
-  lua_checkstack(L, 4);
-  EVP_MD_do_all_provided(libctx, md_names, &ns);
-  return push_names(L, &ns);
+  return push_names(L, OBJ_NAME_TYPE_MD_METH);
 }
 
 static int openssl_supported_ciphers(lua_State *L) {
-  struct names ns = {NULL, 0, 0};
-  lua_checkstack(L, 4);
-  EVP_CIPHER_do_all_provided(libctx, cipher_names, &ns);
-  return push_names(L, &ns);
+  return push_names(L, OBJ_NAME_TYPE_CIPHER_METH);
 }
 
 /* ---- bignums ---- */

@@ -304,7 +304,11 @@ static struct zs *inflate_new(lua_State *L, int wbits, int dict_idx) {
 
 static int opt_wbits(lua_State *L, int idx, int def) {
   lua_Integer w = luaL_optinteger(L, idx, def);
-  luaL_argcheck(L, w >= -15 && w <= 47, idx, "invalid windowBits");
+  /* 0 (the header's size), raw -15..-8, and 8..15 plus 16 (gzip) or 32
+   * (detect). */
+  int ok =
+      w == 0 || (w >= -15 && w <= -8) || (w >= 8 && (w & 15) >= 8 && w <= 47);
+  luaL_argcheck(L, ok, idx, "invalid windowBits");
   return (int)w;
 }
 
@@ -463,8 +467,8 @@ static int zlib_deflate(lua_State *L) {
   return 1;
 }
 
-/* [-0, +1, e] zlib.compress(buffer [, level, method, windowBits, memLevel,
- * strategy]) */
+/* [-0, +2, e] zlib.compress(buffer [, level, method, windowBits, memLevel,
+ * strategy]) -> compressed, status; or nil, status for bad parameters. */
 static int zlib_compress(lua_State *L) {
   size_t n;
   const char *in = luaL_checklstring(L, 1, &n);
@@ -478,20 +482,25 @@ static int zlib_compress(lua_State *L) {
   char *out = luaL_buffinitsize(L, &b, bound);
   z_stream z;
   memset(&z, 0, sizeof z);
-  if (deflateInit2(&z, p.level, p.method, p.wbits, p.memlevel, p.strategy) !=
-      Z_OK)
-    return luaL_error(L, "zlib: invalid compression parameters");
+  int r = deflateInit2(&z, p.level, p.method, p.wbits, p.memlevel, p.strategy);
+  if (r != Z_OK) {
+    /* lzlib's shape: nil and zlib's status, as a float. */
+    lua_pushnil(L);
+    lua_pushnumber(L, r);
+    return 2;
+  }
   z.next_in = (Bytef *)in;
   z.avail_in = (uInt)n;
   z.next_out = (Bytef *)out;
   z.avail_out = (uInt)bound;
-  int r = deflate(&z, Z_FINISH);
+  r = deflate(&z, Z_FINISH);
   size_t made = bound - z.avail_out;
   deflateEnd(&z);
   if (r != Z_STREAM_END)
     return luaL_error(L, "zlib: %s", zError(r));
   luaL_pushresultsize(&b, made);
-  return 1;
+  lua_pushnumber(L, r); /* Z_STREAM_END, as lzlib returns it */
+  return 2;
 }
 
 /* ---- checksums and version ---- */
@@ -508,7 +517,7 @@ static int checksum(lua_State *L, int crc) {
   if (p != NULL)
     r = crc ? crc32_z(r, (const Bytef *)p, n)
             : adler32_z(r, (const Bytef *)p, n);
-  lua_pushinteger(L, (lua_Integer)r);
+  lua_pushnumber(L, (lua_Number)r); /* a float, as lzlib's */
   return 1;
 }
 
@@ -559,9 +568,40 @@ static void new_mt(lua_State *L, const char *name, const luaL_Reg *methods,
   lua_pop(L, 1);
 }
 
+/* lzlib's constants; the two *_WINDOWBITS are what is added to a window
+ * size to ask for a gzip wrapper or raw deflate. */
+static const struct {
+  const char *name;
+  int value;
+} zlib_consts[] = {
+    {"BEST_COMPRESSION", Z_BEST_COMPRESSION},
+    {"BEST_SPEED", Z_BEST_SPEED},
+    {"DEFAULT_COMPRESSION", Z_DEFAULT_COMPRESSION},
+    {"DEFAULT_MEMLEVEL", 8},
+    {"DEFAULT_STRATEGY", Z_DEFAULT_STRATEGY},
+    {"DEFAULT_WINDOWBITS", MAX_WBITS},
+    {"FILTERED", Z_FILTERED},
+    {"FIXED", Z_FIXED},
+    {"GZIP_WINDOWBITS", 16},
+    {"HUFFMAN_ONLY", Z_HUFFMAN_ONLY},
+    {"MAXIMUM_MEMLEVEL", 9},
+    {"MAXIMUM_WINDOWBITS", MAX_WBITS},
+    {"MINIMUM_MEMLEVEL", 1},
+    {"MINIMUM_WINDOWBITS", 8},
+    {"NO_COMPRESSION", Z_NO_COMPRESSION},
+    {"RAW_WINDOWBITS", -1},
+    {"RLE", Z_RLE},
+};
+
 int luaopen_zlib(lua_State *L) {
   new_mt(L, INFLATE_MT, inflate_methods, inflate_gc);
   new_mt(L, DEFLATE_MT, deflate_methods, deflate_gc);
   luaL_newlib(L, zlib_funcs);
+  for (size_t i = 0; i < sizeof zlib_consts / sizeof zlib_consts[0]; i++) {
+    lua_pushinteger(L, zlib_consts[i].value);
+    lua_setfield(L, -2, zlib_consts[i].name);
+  }
+  lua_pushliteral(L, "lzlib 0.4-work3"); /* the API level we implement */
+  lua_setfield(L, -2, "_VERSION");
   return 1;
 }

@@ -78,7 +78,8 @@ static void test_digests(void **state) {
       "EQ(o.digest('MD5', 'abc'), o.md5('abc'), 'upper-case name')\n"
       "EQ(o.digest('md4', 'abc'), o.md4('abc'), 'digest md4')\n"
       "EQ(H(o.md5('a\\0b')), H(o.digest('md5', 'a\\0b')), 'binary-safe')\n"
-      "RAISES('unknown digest', o.digest, 'no-such-digest', 'x')\n"
+      "RAISES('Unknown digest algorithm: no-such-digest', o.digest, "
+      "'no-such-digest', 'x')\n"
       "RAISES('bad argument', o.md5)\n"
       "RAISES('bad argument', o.digest, 'md5')\n");
 }
@@ -99,7 +100,7 @@ static void test_hmac(void **state) {
       "EQ(H(o.hmac('md5', '', '')), '74e6f7298a9c2d168935f58c001bad88',\n"
       "  'empty key')\n"
       "EQ(#o.hmac('md4', 'k', 'm'), 16, 'hmac md4')\n"
-      "RAISES('unknown digest', o.hmac, 'nope', 'k', 'm')\n"
+      "RAISES('Unknown digest algorithm: nope', o.hmac, 'nope', 'k', 'm')\n"
       "RAISES('bad argument', o.hmac, 'md5', 'k')\n");
 }
 
@@ -143,15 +144,23 @@ static void test_ciphers(void **state) {
       "EQ(#c, 16, 'padded length')\n"
       "EQ(o.decrypt('aes-128-cbc', ak, iv, c, true), 'hello', 'unpad')\n"
       "EQ(#o.decrypt('aes-128-cbc', ak, iv, c), 16, 'no unpad')\n"
-      "RAISES('encryption failed', o.encrypt, 'aes-128-cbc', ak, iv, 'hi')\n"
-      "RAISES('decryption failed', o.decrypt, 'aes-128-cbc', ak, iv,\n"
+      "RAISES('OpenSSL error', o.encrypt, 'aes-128-cbc', ak, iv, 'hi')\n"
+      "RAISES('OpenSSL error', o.decrypt, 'aes-128-cbc', ak, iv,\n"
       "  ('x'):rep(16), true)\n"
-      /* A short IV is zero-filled, never over-read. */
-      "EQ(o.encrypt('aes-128-cbc', ak, 'ab', ('z'):rep(16)),\n"
-      "  o.encrypt('aes-128-cbc', ak, 'ab' .. ('\\0'):rep(14), "
-      "('z'):rep(16)),\n"
-      "  'short iv')\n"
-      "RAISES('unknown cipher', o.encrypt, 'nope-cbc', 'k', nil, 'x')\n"
+      /* IV: nil or "" is zeros; any other length must be the cipher's. */
+      "EQ(o.encrypt('aes-128-cbc', ak, '', ('z'):rep(16)),\n"
+      "  o.encrypt('aes-128-cbc', ak, ('\\0'):rep(16), ('z'):rep(16)),\n"
+      "  'empty iv')\n"
+      "EQ(o.encrypt('aes-128-cbc', ak, nil, ('z'):rep(16)),\n"
+      "  o.encrypt('aes-128-cbc', ak, ('\\0'):rep(16), ('z'):rep(16)),\n"
+      "  'nil iv')\n"
+      "RAISES('Length of iv is 2; should be 16', o.encrypt, 'aes-128-cbc',\n"
+      "  ak, 'ab', ('z'):rep(16))\n"
+      "RAISES('Length of iv is 3; should be 0', o.encrypt, 'aes-128-ecb',\n"
+      "  ak, 'abc', ('z'):rep(16))\n"
+      "RAISES('invalid key length 0', o.encrypt, 'rc4', '', nil, 'abc')\n"
+      "RAISES('Unknown cipher algorithm: nope-cbc', o.encrypt, 'nope-cbc', "
+      "'k', nil, 'x')\n"
       "RAISES('invalid key length', o.encrypt, 'aes-128-ecb', 'short', nil,\n"
       "  ('x'):rep(16))\n"
       "RAISES('invalid key length', o.encrypt, 'des-ecb', ('k'):rep(9), nil,\n"
@@ -173,8 +182,10 @@ static void test_des_key(void **state) {
       "EQ(H(lm('password')), 'e52cac67419a9a224a3b108f3fa6cb6d', 'LM')\n"
       "local k = o.DES_string_to_key(X('ffffffffffffff'))\n"
       "EQ(H(k), 'fefefefefefefefe', 'all ones')\n"
+      "k = o.DES_string_to_key('\\1\\2\\3\\4\\5\\6\\7')\n"
+      "EQ(H(k), '008080604028180e', 'spread, parity bits clear (as Nmap)')\n"
       "k = o.DES_string_to_key(X('00000000000000'))\n"
-      "EQ(H(k), '0101010101010101', 'all zeros, odd parity')\n"
+      "EQ(H(k), '0000000000000000', 'all zeros')\n"
       "RAISES('String must have length of 7 bytes.', o.DES_string_to_key,\n"
       "  'abc')\n");
 }
@@ -192,11 +203,13 @@ static void test_rand_and_lists(void **state) {
       "  for _, v in ipairs(t) do if v == n then return true end end\n"
       "end\n"
       "local d, c = o.supported_digests(), o.supported_ciphers()\n"
-      "assert(has(d, 'md5') and has(d, 'MD5') and has(d, 'md4'), 'digests')\n"
-      "assert(has(d, 'sha256') and has(d, 'sha1'), 'sha digests')\n"
+      "assert(has(d, 'md5') and has(d, 'ripemd160') and has(d, 'md4'), "
+      "'digests')\n"
+      "assert(has(d, 'sha256') and has(d, 'RSA-MD5'), 'names and aliases')\n"
       "assert(has(c, 'aes-128-cbc') and has(c, 'des-ede3-cbc'), 'ciphers')\n"
       "assert(has(c, 'rc4') and has(c, 'des-cbc'), 'legacy ciphers')\n"
-      "for i = 2, #c do assert(c[i - 1] < c[i], 'sorted, distinct') end\n");
+      "for i = 2, #c do assert(c[i - 1] < c[i], 'sorted, distinct') end\n"
+      "EQ(o.digest('RSA-MD5', 'abc'), o.md5('abc'), 'legacy alias')\n");
 }
 
 static void test_bignum(void **state) {

@@ -66,6 +66,9 @@ static void test_checksums(void **state) {
   run(state, "EQ(z.adler32(), 1, 'adler initial')\n"
              "EQ(z.crc32(), 0, 'crc initial')\n"
              "EQ(z.adler32(1, 'Wikipedia'), 0x11E60398, 'adler32')\n"
+             "EQ(math.type(z.adler32(1, 'x')), 'float', 'float as lzlib')\n"
+             "EQ(z.BEST_COMPRESSION, 9, 'constant')\n"
+             "EQ(z.GZIP_WINDOWBITS + z.DEFAULT_WINDOWBITS, 31, 'gzip wbits')\n"
              "EQ(z.crc32(0, 'The quick brown fox jumps over the lazy dog'),\n"
              "  0x414FA339, 'crc32')\n"
              "EQ(z.crc32(z.crc32(0, 'The quick brown '),\n"
@@ -81,35 +84,38 @@ static void test_checksums(void **state) {
 }
 
 static void test_compress(void **state) {
-  run(state,
-      "local c = z.compress(TEXT)\n"
-      "assert(#c < #TEXT / 2, 'compresses')\n"
-      "EQ(c:byte(1), 0x78, 'zlib header')\n"
-      "EQ(z.decompress(c), TEXT, 'round trip')\n"
-      "EQ(z.decompress(z.compress(TEXT, 9)), TEXT, 'level 9')\n"
-      "EQ(z.decompress(z.compress(TEXT, 0)), TEXT, 'stored')\n"
-      "local g = z.compress(TEXT, 6, 8, 31)\n"
-      "EQ(g:sub(1, 2), '\\31\\139', 'gzip magic')\n"
-      "EQ(z.decompress(g), TEXT, 'gzip detected')\n"
-      "local raw = z.compress(TEXT, 6, 8, -15)\n"
-      "EQ(z.decompress(raw, -15), TEXT, 'raw deflate')\n"
-      "EQ(z.decompress(z.compress('')), '', 'empty')\n"
-      "EQ(z.decompress(''), '', 'empty input')\n"
-      "local bin = ''\n"
-      "for i = 0, 255 do bin = bin .. string.char(i) end\n"
-      "EQ(z.decompress(z.compress(bin:rep(40), 1, 8, 15, 1, 0)), "
-      "bin:rep(40),\n"
-      "  'memLevel 1, all bytes')\n"
-      "RAISES('invalid compression parameters', z.compress, 'x', 6, 7)\n"
-      "RAISES('bad argument', z.compress)\n"
-      "RAISES('zlib:', z.decompress, 'not compressed at all')\n"
-      "RAISES('unexpected end', z.decompress, c:sub(1, #c - 8))\n"
-      "RAISES('invalid windowBits', z.decompress, c, 99)\n");
+  run(state, "local c = (z.compress(TEXT))\n"
+             "assert(#c < #TEXT / 2, 'compresses')\n"
+             "EQ(c:byte(1), 0x78, 'zlib header')\n"
+             "EQ(z.decompress(c), TEXT, 'round trip')\n"
+             "EQ(z.decompress((z.compress(TEXT, 9))), TEXT, 'level 9')\n"
+             "EQ(z.decompress((z.compress(TEXT, 0))), TEXT, 'stored')\n"
+             "local g = (z.compress(TEXT, 6, 8, 31))\n"
+             "EQ(g:sub(1, 2), '\\31\\139', 'gzip magic')\n"
+             "EQ(z.decompress(g), TEXT, 'gzip detected')\n"
+             "local raw = (z.compress(TEXT, 6, 8, -15))\n"
+             "EQ(z.decompress(raw, -15), TEXT, 'raw deflate')\n"
+             "EQ(z.decompress((z.compress(''))), '', 'empty')\n"
+             "EQ(z.decompress(''), '', 'empty input')\n"
+             "local bin = ''\n"
+             "for i = 0, 255 do bin = bin .. string.char(i) end\n"
+             "EQ(z.decompress((z.compress(bin:rep(40), 1, 8, 15, 1, 0))), "
+             "bin:rep(40),\n"
+             "  'memLevel 1, all bytes')\n"
+             "local bad, code = z.compress('x', 6, 7)\n"
+             "EQ(bad, nil, 'bad method'); EQ(code, -2.0, 'Z_STREAM_ERROR')\n"
+             "EQ(math.type(code), 'float', 'status is a float')\n"
+             "EQ(select(2, z.compress('x')), 1.0, 'Z_STREAM_END')\n"
+             "RAISES('bad argument', z.compress)\n"
+             "RAISES('zlib:', z.decompress, 'not compressed at all')\n"
+             "RAISES('unexpected end', z.decompress, c:sub(1, #c - 8))\n"
+             "RAISES('invalid windowBits', z.decompress, c, 99)\n"
+             "RAISES('invalid windowBits', z.decompress, z.compress('x'))\n");
 }
 
 static void test_bomb(void **state) {
   /* 65 MiB of zeros is ~64 KiB compressed: over our bound. */
-  run(state, "local c = z.compress(('\\0'):rep(65 * 1024 * 1024), 9)\n"
+  run(state, "local c = (z.compress(('\\0'):rep(65 * 1024 * 1024), 9))\n"
              "assert(#c < 200000, 'small')\n"
              "RAISES('larger than', z.decompress, c)\n"
              "local s = z.inflate(c)\n"
@@ -191,7 +197,7 @@ static void test_gzip_stream(void **state) {
 static void test_sources_and_sinks(void **state) {
   run(state,
       /* Function source delivering the compressed bytes 7 at a time. */
-      "local c = z.compress(TEXT)\n"
+      "local c = (z.compress(TEXT))\n"
       "local pos = 1\n"
       "local s = z.inflate(function()\n"
       "  local piece = c:sub(pos, pos + 6); pos = pos + 7\n"
