@@ -22,9 +22,10 @@
  *  - the struct ssh_conn (embedding the uv handles) is freed only by the
  *    last close callback; the socket fd is closed there too, after libuv has
  *    forgotten it;
- *  - a channel userdata keeps its session userdata alive (user value 1) and
- *    becomes unusable once the session is closed, because libssh2 frees all
- *    channels with the session.
+ *  - a session that fails to open frees its socket and lock place at once.
+ *
+ * Channels live in lib_libssh2_chan.c; what the two files share is in
+ * lib_libssh2_int.h.
  *
  * Built only when libssh2's header is present (CMake links libssh2 when
  * pkg-config finds it; engine.c registers the module under the same test). */
@@ -46,45 +47,13 @@
 
 #include "core/xalloc.h"
 #include "nse/lib_libssh2.h"
+#include "nse/lib_libssh2_int.h"
 #include "nse/sched.h"
 #include "nse/socklock.h"
-
-#define SESSION_MT "portolan.libssh2.session"
-#define CHANNEL_MT "portolan.libssh2.channel"
 
 /* Nmap's libssh2 sessions ride on an NSE socket, whose default timeout is
  * 30 s (§7); each wait here gets the same bound. */
 #define SSH_DEFAULT_TIMEOUT_MS 30000
-
-enum wait_outcome { WAIT_NONE, WAIT_READY, WAIT_TIMEOUT, WAIT_ERROR };
-
-struct ssh_conn {
-  uv_poll_t poll;
-  uv_timer_t timer;
-  int handles; /* initialised uv handles; freed when the last one closes */
-  int fd;
-  int connected; /* the TCP connect has completed */
-  LIBSSH2_SESSION *session;
-  struct nse_thread *t; /* waiting thread, held; NULL when none */
-  enum wait_outcome outcome;
-  int64_t timeout_ms; /* <= 0: none */
-  /* The call to repeat once the wait is over (see conn_wait). */
-  int (*step)(lua_State *L, int arg);
-  int arg;
-};
-
-struct ssh_session {
-  struct ssh_conn *c; /* NULL once closed (handles closing) */
-  /* A place under the NSE socket lock (§5.9), as the NSE socket under
-   * Nmap's sessions takes; when the thread ends the lock closes the
-   * connection through member_close. */
-  struct socklock_member m;
-};
-
-struct ssh_channel {
-  LIBSSH2_CHANNEL *ch; /* NULL once closed */
-  struct ssh_session *s;
-};
 
 /* ---- the connection object (no Lua) ---- */
 
@@ -100,7 +69,7 @@ static void conn_handle_closed(uv_handle_t *h) {
 /* Ends the wait in progress, if any, with outcome o and wakes its thread
  * (unless o is WAIT_NONE: the thread is ending and must not be woken). */
 static void conn_finish_wait(struct ssh_conn *c, enum wait_outcome o) {
-  /* No waiter: the watchers are stopped already (conn_wait starts them
+  /* No waiter: the watchers are stopped already (ssh2_wait starts them
    * only with a waiter), and the handles may be closing. */
   struct nse_thread *t = c->t;
   if (t == NULL)
@@ -173,33 +142,16 @@ static void member_close(struct socklock_member *m) {
 
 /* ---- argument helpers ---- */
 
-static struct ssh_session *check_session_ud(lua_State *L, int idx) {
+struct ssh_session *ssh2_check_session(lua_State *L, int idx) {
   return luaL_checkudata(L, idx, SESSION_MT);
 }
 
 /* The open session at idx; raises when it was closed. */
-static struct ssh_conn *check_conn(lua_State *L, int idx) {
-  struct ssh_session *s = check_session_ud(L, idx);
+struct ssh_conn *ssh2_check_conn(lua_State *L, int idx) {
+  struct ssh_session *s = ssh2_check_session(L, idx);
   if (s->c == NULL || s->c->session == NULL)
     luaL_argerror(L, idx, "session is closed");
   return s->c;
-}
-
-static LIBSSH2_CHANNEL *check_channel(lua_State *L, int idx) {
-  struct ssh_channel *ch = luaL_checkudata(L, idx, CHANNEL_MT);
-  if (ch->ch == NULL || ch->s->c == NULL || ch->s->c->session == NULL)
-    luaL_argerror(L, idx, "channel is closed");
-  return ch->ch;
-}
-
-/* The channel at 2 of the session at 1: waiting on one session's socket for
- * another's channel would only time out. */
-static LIBSSH2_CHANNEL *check_session_channel(lua_State *L) {
-  LIBSSH2_CHANNEL *ch = check_channel(L, 2);
-  struct ssh_channel *chu = lua_touserdata(L, 2);
-  if (chu->s != check_session_ud(L, 1))
-    luaL_argerror(L, 2, "channel of another session");
-  return ch;
 }
 
 /* Raises "<what>: <libssh2's last error>". */
@@ -211,18 +163,12 @@ static int raise_ssh(lua_State *L, struct ssh_conn *c, const char *what) {
 
 /* ---- waiting ---- */
 
-/* A step runs one libssh2 call for the Lua function whose arguments are on
- * the stack; arg is the step's own parameter (a stream id, a phase). On
- * EAGAIN it returns conn_wait(L, c, itself, arg), so the same step runs
- * again after the wait, as libssh2's non-blocking API requires. */
-typedef int (*ssh_step)(lua_State *L, int arg);
-
 static int k_resume(lua_State *L, int status, lua_KContext ctx);
 
 /* Yields until the socket is ready in the directions libssh2 is blocked on
  * (or the timeout), then runs step(L, arg). Raises if L cannot yield or
  * another coroutine waits on this session. */
-static int conn_wait(lua_State *L, struct ssh_conn *c, ssh_step step, int arg) {
+int ssh2_wait(lua_State *L, struct ssh_conn *c, ssh_step step, int arg) {
   struct nse_thread *t = sched_current(L);
   if (t == NULL || !lua_isyieldable(L))
     return luaL_error(L, "attempt to yield across a C-call boundary");
@@ -320,7 +266,7 @@ static void host_addr(lua_State *L, int idx, int port,
 /* Raises value (a string) after freeing what the failed open holds, so
  * that a failed session_open keeps no socket or lock place until GC. */
 static int open_fail(lua_State *L, const char *value) {
-  session_release(check_session_ud(L, 3));
+  session_release(ssh2_check_session(L, 3));
   lua_pushstring(L, value);
   return lua_error(L);
 }
@@ -328,10 +274,10 @@ static int open_fail(lua_State *L, const char *value) {
 /* Stack: 1 host, 2 port, 3 session userdata. */
 static int handshake_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_conn *c = check_session_ud(L, 3)->c;
+  struct ssh_conn *c = ssh2_check_session(L, 3)->c;
   int rc = libssh2_session_handshake(c->session, c->fd);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, handshake_step, 0);
+    return ssh2_wait(L, c, handshake_step, 0);
   if (rc != 0)
     return open_fail(L, "Unable to complete libssh2 handshake.");
   lua_settop(L, 3);
@@ -341,7 +287,7 @@ static int handshake_step(lua_State *L, int arg) {
 /* Stack as handshake_step: the non-blocking connect has finished. */
 static int connected_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_conn *c = check_session_ud(L, 3)->c;
+  struct ssh_conn *c = ssh2_check_session(L, 3)->c;
   int err = 0;
   socklen_t elen = sizeof err;
   if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &elen) < 0)
@@ -357,7 +303,7 @@ static int k_open_retry(lua_State *L, int status, lua_KContext ctx);
 /* Stack: 1 host, 2 port, 3 session userdata (closed). Takes a place under
  * the socket lock (parking until one frees), then starts the connect. */
 static int open_step(lua_State *L) {
-  struct ssh_session *s = check_session_ud(L, 3);
+  struct ssh_session *s = ssh2_check_session(L, 3);
   struct sockaddr_storage ss;
   socklen_t slen;
   host_addr(L, 1, (int)lua_tointeger(L, 2), &ss, &slen);
@@ -390,7 +336,7 @@ static int open_step(lua_State *L) {
   if (connect(c->fd, (struct sockaddr *)&ss, slen) < 0) {
     if (errno != EINPROGRESS)
       return open_fail(L, "ERROR"); /* Nmap: connect gave nil, "ERROR" */
-    return conn_wait(L, c, connected_step, 0);
+    return ssh2_wait(L, c, connected_step, 0);
   }
   c->connected = 1;
   return handshake_step(L, 0);
@@ -432,7 +378,7 @@ static int libssh2_hostkey_hash_l(lua_State *L) {
   static const int types[] = {LIBSSH2_HOSTKEY_HASH_MD5,
                               LIBSSH2_HOSTKEY_HASH_SHA1};
   static const int lens[] = {16, 20};
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
   int i = luaL_checkoption(L, 2, "sha1", names);
   const unsigned char *h =
       (const unsigned char *)libssh2_hostkey_hash(c->session, types[i]);
@@ -448,7 +394,7 @@ static int libssh2_hostkey_hash_l(lua_State *L) {
 /* [-2, +0, e] set_timeout(session, ms): the bound on each wait; 0 or less
  * means none (libssh2's convention). */
 static int libssh2_set_timeout_l(lua_State *L) {
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
   c->timeout_ms = luaL_checkinteger(L, 2);
   return 0;
 }
@@ -457,13 +403,13 @@ static int libssh2_set_timeout_l(lua_State *L) {
  * "none_auth" when the server accepted the "none" method. */
 static int userauth_list_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
   size_t ulen;
   const char *user = luaL_checklstring(L, 2, &ulen);
   char *list = libssh2_userauth_list(c->session, user, (unsigned)ulen);
   if (list == NULL) {
     if (libssh2_session_last_errno(c->session) == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, userauth_list_step, 0);
+      return ssh2_wait(L, c, userauth_list_step, 0);
     if (libssh2_userauth_authenticated(c->session)) {
       lua_pushliteral(L, "none_auth");
       return 1;
@@ -494,7 +440,7 @@ static int libssh2_userauth_list_l(lua_State *L) {
 /* [-1, +1, e] userauth_banner(session) -> string or nil (what the server
  * sent before authentication, once userauth_list has run). */
 static int libssh2_userauth_banner_l(lua_State *L) {
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
 #if LIBSSH2_VERSION_NUM >= 0x010b00
   char *banner = NULL;
   if (libssh2_userauth_banner(c->session, &banner) == 0 && banner != NULL) {
@@ -511,14 +457,14 @@ static int libssh2_userauth_banner_l(lua_State *L) {
 /* [-3, +1, e] userauth_password(session, user, password) -> boolean */
 static int userauth_password_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
   size_t ulen, plen;
   const char *user = luaL_checklstring(L, 2, &ulen);
   const char *pass = luaL_checklstring(L, 3, &plen);
   int rc = libssh2_userauth_password_ex(c->session, user, (unsigned)ulen, pass,
                                         (unsigned)plen, NULL);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, userauth_password_step, 0);
+    return ssh2_wait(L, c, userauth_password_step, 0);
   lua_pushboolean(L, rc == 0);
   return 1;
 }
@@ -532,7 +478,7 @@ static int libssh2_userauth_password_l(lua_State *L) {
  * when pubkeyfile is absent (libssh2 on OpenSSL). */
 static int userauth_publickey_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
   size_t ulen;
   const char *user = luaL_checklstring(L, 2, &ulen);
   const char *priv = luaL_checkstring(L, 3);
@@ -541,7 +487,7 @@ static int userauth_publickey_step(lua_State *L, int arg) {
   int rc = libssh2_userauth_publickey_fromfile_ex(
       c->session, user, (unsigned)ulen, pub, priv, pass);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, userauth_publickey_step, 0);
+    return ssh2_wait(L, c, userauth_publickey_step, 0);
   lua_pushboolean(L, rc == 0);
   return 1;
 }
@@ -599,7 +545,7 @@ static int refuse_sign(LIBSSH2_SESSION *session, unsigned char **sig,
  * "Invalid public key: ..." when the server neither accepts nor refuses. */
 static int publickey_canauth_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
+  struct ssh_conn *c = ssh2_check_conn(L, 1);
   size_t ulen, klen;
   const char *user = luaL_checklstring(L, 2, &ulen);
   if (!lua_isstring(L, 3))
@@ -608,7 +554,7 @@ static int publickey_canauth_step(lua_State *L, int arg) {
   int rc = libssh2_userauth_publickey(
       c->session, user, (const unsigned char *)key, klen, refuse_sign, NULL);
   if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, publickey_canauth_step, 0);
+    return ssh2_wait(L, c, publickey_canauth_step, 0);
   char *msg = NULL;
   libssh2_session_last_error(c->session, &msg, NULL, 0);
   if (rc == 0 || (rc == LIBSSH2_ERROR_PUBLICKEY_UNVERIFIED && msg != NULL &&
@@ -630,7 +576,7 @@ static int libssh2_publickey_canauth_l(lua_State *L) {
  * does nothing. */
 static int session_close_step(lua_State *L, int arg) {
   (void)arg;
-  struct ssh_session *s = check_session_ud(L, 1);
+  struct ssh_session *s = ssh2_check_session(L, 1);
   struct ssh_conn *c = s->c;
   if (c == NULL)
     return 0;
@@ -641,7 +587,7 @@ static int session_close_step(lua_State *L, int arg) {
   if (c->session != NULL) {
     rc = libssh2_session_disconnect(c->session, "Normal Shutdown");
     if (rc == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, session_close_step, 0);
+      return ssh2_wait(L, c, session_close_step, 0);
   }
   session_release(s);
   if (rc < 0 && rc != LIBSSH2_ERROR_SOCKET_DISCONNECT)
@@ -656,169 +602,8 @@ static int libssh2_session_close_l(lua_State *L) {
 /* __gc: frees without a disconnect message (no I/O from a finaliser). A
  * waiting thread keeps the session reachable, so none is waiting here. */
 static int session_gc(lua_State *L) {
-  session_release(check_session_ud(L, 1));
+  session_release(ssh2_check_session(L, 1));
   return 0;
-}
-
-/* ---- channels ---- */
-
-/* Stack: 1 session, 2 no_pty, 3 channel userdata (ch->ch set or NULL). */
-static int open_channel_step(lua_State *L, int arg) {
-  (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
-  struct ssh_channel *ch = luaL_checkudata(L, 3, CHANNEL_MT);
-  if (ch->ch == NULL) {
-    ch->ch = libssh2_channel_open_session(c->session);
-    if (ch->ch == NULL) {
-      if (libssh2_session_last_errno(c->session) == LIBSSH2_ERROR_EAGAIN)
-        return conn_wait(L, c, open_channel_step, 0);
-      return luaL_error(L, "Opening channel");
-    }
-  }
-  if (!lua_toboolean(L, 2)) {
-    /* Nmap asks for a pseudo-terminal of type "vanilla" (luadoc: "sets it
-     * to pseudo terminal mode"), so command output has CRLF line ends. */
-    int rc = libssh2_channel_request_pty(ch->ch, "vanilla");
-    if (rc == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, open_channel_step, 0);
-    if (rc != 0)
-      return luaL_error(L, "Requesting pty");
-    lua_pushboolean(L, 1);
-    lua_replace(L, 2); /* the pty is done: a retry must not ask again */
-  }
-  lua_settop(L, 3);
-  return 1;
-}
-
-/* [-2, +1, e] open_channel(session[, no_pty]) -> channel */
-static int libssh2_open_channel_l(lua_State *L) {
-  check_conn(L, 1);
-  lua_settop(L, 2);
-  struct ssh_channel *ch = lua_newuserdatauv(L, sizeof *ch, 1);
-  ch->ch = NULL;
-  ch->s = check_session_ud(L, 1);
-  luaL_setmetatable(L, CHANNEL_MT);
-  lua_pushvalue(L, 1);
-  lua_setiuservalue(L, -2, 1);
-  return open_channel_step(L, 0);
-}
-
-/* Stack: 1 session, 2 channel; arg is the stream id. */
-static int channel_read_step(lua_State *L, int arg) {
-  struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_session_channel(L);
-  char buf[4096];
-  ssize_t rc = libssh2_channel_read_ex(ch, arg, buf, sizeof buf);
-  if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, channel_read_step, arg);
-  if (rc < 0)
-    return luaL_error(L, "Reading from channel");
-  if (rc == 0)
-    lua_pushnil(L);
-  else
-    lua_pushlstring(L, buf, (size_t)rc);
-  return 1;
-}
-
-/* [-2, +1, e] channel_read(session, channel) -> data, or nil at EOF */
-static int libssh2_channel_read_l(lua_State *L) {
-  return channel_read_step(L, 0);
-}
-
-static int libssh2_channel_read_stderr_l(lua_State *L) {
-  return channel_read_step(L, SSH_EXTENDED_DATA_STDERR);
-}
-
-static int channel_write_step(lua_State *L, int arg) {
-  (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_session_channel(L);
-  if (!lua_isstring(L, 3))
-    return luaL_error(L, "Invalid buffer");
-  size_t len;
-  const char *data = lua_tolstring(L, 3, &len);
-  ssize_t rc = libssh2_channel_write(ch, data, len);
-  if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, channel_write_step, 0);
-  if (rc < 0)
-    return luaL_error(L, "Writing to channel");
-  lua_pushinteger(L, (lua_Integer)rc);
-  return 1;
-}
-
-/* [-3, +1, e] channel_write(session, channel, data) -> bytes written */
-static int libssh2_channel_write_l(lua_State *L) {
-  return channel_write_step(L, 0);
-}
-
-static int channel_exec_step(lua_State *L, int arg) {
-  (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_session_channel(L);
-  size_t len;
-  const char *cmd = luaL_checklstring(L, 3, &len);
-  int rc = libssh2_channel_process_startup(ch, "exec", 4, cmd, (unsigned)len);
-  if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, channel_exec_step, 0);
-  if (rc != 0)
-    return luaL_error(L, "Error executing command");
-  return 0;
-}
-
-/* [-3, +0, e] channel_exec(session, channel, cmd): starts cmd; the output
- * comes from channel_read. */
-static int libssh2_channel_exec_l(lua_State *L) {
-  return channel_exec_step(L, 0);
-}
-
-static int channel_send_eof_step(lua_State *L, int arg) {
-  (void)arg;
-  struct ssh_conn *c = check_conn(L, 1);
-  LIBSSH2_CHANNEL *ch = check_session_channel(L);
-  int rc = libssh2_channel_send_eof(ch);
-  if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, channel_send_eof_step, 0);
-  if (rc != 0)
-    return luaL_error(L, "Error sending EOF");
-  return 0;
-}
-
-/* [-2, +0, e] channel_send_eof(session, channel) */
-static int libssh2_channel_send_eof_l(lua_State *L) {
-  return channel_send_eof_step(L, 0);
-}
-
-/* [-1, +1, e] channel_eof(channel) -> boolean (the server sent EOF) */
-static int libssh2_channel_eof_l(lua_State *L) {
-  int rc = libssh2_channel_eof(check_channel(L, 1));
-  if (rc < 0)
-    return luaL_error(L, "Error checking for EOF");
-  lua_pushboolean(L, rc);
-  return 1;
-}
-
-/* arg 0: closing; 1: freeing (libssh2_channel_close has succeeded). */
-static int channel_close_step(lua_State *L, int arg) {
-  struct ssh_conn *c = check_conn(L, 1);
-  struct ssh_channel *chu = luaL_checkudata(L, 2, CHANNEL_MT);
-  LIBSSH2_CHANNEL *ch = check_session_channel(L);
-  if (arg == 0) {
-    int rc = libssh2_channel_close(ch);
-    if (rc == LIBSSH2_ERROR_EAGAIN)
-      return conn_wait(L, c, channel_close_step, 0);
-    if (rc != 0)
-      return luaL_error(L, "Error closing channel");
-  }
-  int rc = libssh2_channel_free(ch);
-  if (rc == LIBSSH2_ERROR_EAGAIN)
-    return conn_wait(L, c, channel_close_step, 1);
-  chu->ch = NULL;
-  return 0;
-}
-
-/* [-2, +0, e] channel_close(session, channel) */
-static int libssh2_channel_close_l(lua_State *L) {
-  return channel_close_step(L, 0);
 }
 
 /* ---- registration ---- */
@@ -833,14 +618,6 @@ static const luaL_Reg libssh2_funcs[] = {
     {"userauth_publickey", libssh2_userauth_publickey_l},
     {"read_publickey", libssh2_read_publickey_l},
     {"publickey_canauth", libssh2_publickey_canauth_l},
-    {"open_channel", libssh2_open_channel_l},
-    {"channel_read", libssh2_channel_read_l},
-    {"channel_read_stderr", libssh2_channel_read_stderr_l},
-    {"channel_write", libssh2_channel_write_l},
-    {"channel_exec", libssh2_channel_exec_l},
-    {"channel_send_eof", libssh2_channel_send_eof_l},
-    {"channel_eof", libssh2_channel_eof_l},
-    {"channel_close", libssh2_channel_close_l},
     {"session_close", libssh2_session_close_l},
     {NULL, NULL}};
 
@@ -858,12 +635,8 @@ int luaopen_libssh2(lua_State *L) {
     lua_setfield(L, -2, "__metatable");
   }
   lua_pop(L, 1);
-  if (luaL_newmetatable(L, CHANNEL_MT)) {
-    lua_newtable(L);
-    lua_setfield(L, -2, "__metatable");
-  }
-  lua_pop(L, 1);
   luaL_newlib(L, libssh2_funcs);
+  ssh2_channel_register(L);
   return 1;
 }
 
