@@ -32,6 +32,7 @@
 #include "nse/sched.h"
 #include "nse/socklock.h"
 #include "nse/sockio.h"
+#include "nse/trace.h"
 
 #define SOCK_MT "portolan.socket"
 #define DEFAULT_TIMEOUT_MS 30000
@@ -52,6 +53,12 @@ struct nsock {
   char *buf; /* receive_buf buffer */
   size_t blen, bcap;
   struct socklock_member m;
+  /* --script-trace (§10.1): on for the whole run, and the addresses the
+   * lines show. The local one is kept once known, because a refused
+   * connect loses it before CLOSE is printed; an unsent UDP socket has
+   * none yet (0.0.0.0:0, as Nmap prints it). */
+  int trace;
+  struct sockaddr_storage tlocal, tremote;
 };
 
 static const char *const status_names[] = {"ERROR", "ERROR", "TIMEOUT", "EOF",
@@ -59,6 +66,48 @@ static const char *const status_names[] = {"ERROR", "ERROR", "TIMEOUT", "EOF",
 
 static struct nsock *check_sock(lua_State *L) {
   return luaL_checkudata(L, 1, SOCK_MT);
+}
+
+/* ---- --script-trace ---- */
+
+/* Records the local address once the kernel has chosen it. */
+static void note_local(struct nsock *s) {
+  struct sockaddr_storage a = {0};
+  int n = sizeof a, e;
+  if (!s->trace || s->c == NULL || s->tlocal.ss_family != AF_UNSPEC)
+    return;
+  if (s->c->kind == SOCKIO_TCP)
+    e = uv_tcp_getsockname(&s->c->u.tcp, (struct sockaddr *)&a, &n);
+  else
+    e = uv_udp_getsockname(&s->c->u.udp, (struct sockaddr *)&a, &n);
+  if (e == 0 && ((struct sockaddr_in *)&a)->sin_port != 0)
+    s->tlocal = a;
+}
+
+static void trace_head(const struct nsock *s, char dir, char *buf, size_t len) {
+  nse_trace_head(buf, len, s->c->kind == SOCKIO_UDP ? "UDP" : "TCP",
+                 (const struct sockaddr *)&s->tlocal, dir,
+                 (const struct sockaddr *)&s->tremote);
+}
+
+/* "CONNECT", "SEND", "CLOSE", "SSL RECONNECT": printed when the action
+ * completes, whatever its outcome. */
+static void trace_action(const struct nsock *s, const char *what) {
+  char head[128];
+  if (!s->trace || s->c == NULL)
+    return;
+  trace_head(s, '>', head, sizeof head);
+  nse_trace_action(head, what);
+}
+
+/* Data: outgoing when the send is requested, incoming when received. */
+static void trace_data(const struct nsock *s, char dir, const char *data,
+                       size_t len) {
+  char head[128];
+  if (!s->trace || s->c == NULL || data == NULL || len == 0)
+    return;
+  trace_head(s, dir, head, sizeof head);
+  nse_trace_data(head, data, len);
 }
 
 /* ---- release ---- */
@@ -70,6 +119,7 @@ static void drop_conn(struct nsock *s) {
     s->c = NULL;
   }
   s->blen = 0;
+  memset(&s->tlocal, 0, sizeof s->tlocal);
 }
 
 /* The socket lock closes the sockets of a finished thread. */
@@ -89,6 +139,7 @@ static int sock_close(lua_State *L) {
     lua_pushliteral(L, "socket already closed");
     return 2;
   }
+  trace_action(s, "CLOSE");
   drop_conn(s);
   s->owner = NULL;
   lua_pushboolean(L, 1);
@@ -339,6 +390,7 @@ static int k_connect(lua_State *L, int status, lua_KContext ctx) {
     return push_status(L, SST_ERROR);
   enum sockio_status st = sockio_take(s->c, &data, &len);
   free(data);
+  trace_action(s, "CONNECT");
   /* A refused or failed socket stays open, as an nsock iod does: later
    * I/O gives nil, "ERROR" rather than raising. A timed-out attempt is
    * closed so that it cannot complete behind the script's back. */
@@ -393,11 +445,14 @@ static int connect_body(lua_State *L, int top) {
     drop_conn(s);
     return push_error(L, 1, "Nsock connect failed immediately");
   }
+  s->tremote = sa;
+  note_local(s);
   if (e == 1) {
     char *data;
     size_t len;
     enum sockio_status st = sockio_take(s->c, &data, &len);
     free(data);
+    trace_action(s, "CONNECT");
     return push_status(L, st);
   }
   return wait_op(L, s, t, 0, k_connect);
@@ -411,26 +466,35 @@ static int sock_connect(lua_State *L) {
 
 /* ---- send ---- */
 
+/* Completion of send (ctx 0) and of reconnect_ssl (ctx 1). */
 static int k_send(lua_State *L, int status, lua_KContext ctx) {
   struct nsock *s = check_sock(L);
   char *data;
   size_t len;
   (void)status;
-  (void)ctx;
   op_done(L, s);
   if (s->c == NULL)
     return push_status(L, SST_ERROR);
   enum sockio_status st = sockio_take(s->c, &data, &len);
   free(data);
+  note_local(s);
+  trace_action(s, ctx ? "SSL RECONNECT" : "SEND");
   return push_status(L, st);
 }
 
 static int do_send(lua_State *L, struct nsock *s, const char *data, size_t len,
                    const struct sockaddr *dest) {
   struct nse_thread *t = sched_current(L);
+  if (dest != NULL)
+    memcpy(&s->tremote, dest,
+           dest->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6)
+                                       : sizeof(struct sockaddr_in));
+  trace_data(s, '>', data, len);
   int e = sockio_send(s->c, t, data, len, dest, s->timeout_ms);
-  if (e < 0)
+  if (e < 0) {
+    trace_action(s, "SEND");
     return push_status(L, SST_ERROR);
+  }
   if (e == 1)
     return k_send(L, LUA_OK, 0);
   return wait_op(L, s, t, 0, k_send);
@@ -485,6 +549,7 @@ static int push_recv(lua_State *L, struct nsock *s) {
   size_t len;
   enum sockio_status st = sockio_take(s->c, &data, &len);
   if (st == SST_OK) {
+    trace_data(s, '<', data, len);
     lua_pushboolean(L, 1);
     lua_pushlstring(L, data != NULL ? data : "", len);
     free(data);
@@ -588,6 +653,7 @@ static int k_buf(lua_State *L, int status, lua_KContext ctx) {
     free(data);
     return push_status(L, st); /* the buffer is kept (§7.4) */
   }
+  trace_data(s, '<', data, len);
   if (len > 0) {
     s->buf = xgrow(s->buf, &s->bcap, s->blen + len, 1);
     memcpy(s->buf + s->blen, data, len);
@@ -618,6 +684,7 @@ static int buf_step(lua_State *L, struct nsock *s) {
       free(data);
       return push_status(L, st);
     }
+    trace_data(s, '<', data, len);
     s->buf = xgrow(s->buf, &s->bcap, s->blen + len, 1);
     memcpy(s->buf + s->blen, data, len);
     s->blen += len;
@@ -653,11 +720,13 @@ static int sock_reconnect_ssl(lua_State *L) {
   struct nse_thread *t = sched_current(L);
   s->blen = 0;
   int e = sockio_start_tls(s->c, t, s->timeout_ms, s->sni);
-  if (e < 0)
+  if (e < 0) {
+    trace_action(s, "SSL RECONNECT");
     return push_status(L, SST_ERROR);
+  }
   if (e == 1)
-    return k_send(L, LUA_OK, 0);
-  return wait_op(L, s, t, 0, k_send);
+    return k_send(L, LUA_OK, 1);
+  return wait_op(L, s, t, 1, k_send);
 }
 
 /* get_ssl_certificate(): [-0, +1, e] */
@@ -803,6 +872,7 @@ int nse_socket_new(lua_State *L) {
   s->af = fam == 1 ? AF_INET6 : AF_INET;
   s->timeout_ms = DEFAULT_TIMEOUT_MS;
   s->m.close = member_close;
+  s->trace = nse_trace_on(o);
   luaL_setmetatable(L, SOCK_MT);
   return 1;
 }
