@@ -18,9 +18,10 @@
 # Exit code 77 means "skipped" (tests/CMakeLists.txt: SKIP_RETURN_CODE 77).
 # Functions: require_root, require_cmd, skip_test, fail, pt_log; ns_setup,
 # ns_exec, ns_bg, wait_port, ns_cleanup (automatic); ensure_user;
-# start_listener PORT USER [BANNER], start_identd [PORT], start_sshd PORT,
-# start_nginx PORT [USER]. Services listen on 127.0.0.1 in the namespace; their
-# logs are $PT_TMP/<name>.log (PT_KEEP_TMP=1 keeps $PT_TMP).
+# start_listener PORT USER [BANNER [ADDR]], start_identd [PORT [ADDR]],
+# start_sshd PORT, start_nginx PORT [USER]. Services listen on 127.0.0.1 (or
+# ADDR) in the namespace; their logs are $PT_TMP/<name>.log (PT_KEEP_TMP=1
+# keeps $PT_TMP).
 
 PT_LIB_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 PT_SRCDIR="${PORTOLAN_SRCDIR:-$(cd "$PT_LIB_DIR/../.." && pwd)}"
@@ -141,17 +142,23 @@ ns_bg() {
   PT_BG_PIDS+=("$!")
 }
 
-# wait_port PORT [SECONDS]: until something listens on TCP PORT in the
-# namespace; fails the test (with the service log hint) on timeout.
+# wait_port PORT [SECONDS [ADDR]]: until something listens on TCP PORT (on
+# ADDR, if given) in the namespace; fails the test on timeout.
 wait_port() {
-  local port="$1" secs="${2:-10}" i
+  local port="$1" secs="${2:-10}" addr="${3:-}" i want out
+  want=":$port"
+  case "$addr" in
+  '') ;;
+  *:*) want="[$addr]:$port" ;;
+  *) want="$addr:$port" ;;
+  esac
   for i in $(seq 1 $((secs * 10))); do
-    if [ -n "$(ns_exec ss -Hltn "sport = :$port" 2>/dev/null)" ]; then
-      return 0
-    fi
+    # Captured first: grep -q on a pipe could SIGPIPE ss under pipefail.
+    out="$(ns_exec ss -Hltn "sport = :$port" 2>/dev/null || true)"
+    case "$out" in *"$want "*) return 0 ;; esac
     sleep 0.1
   done
-  fail "nothing listens on tcp/$port after ${secs}s (logs in $PT_TMP)"
+  fail "nothing listens on tcp ${addr:-*}:$port after ${secs}s (logs in $PT_TMP)"
 }
 
 # ensure_user NAME: a system user with no home and no shell, made once.
@@ -161,32 +168,41 @@ ensure_user() {
     id -u "$1" >/dev/null 2>&1 || fail "cannot create user $1"
 }
 
-# start_listener PORT USER [BANNER]: a TCP listener on 127.0.0.1:PORT owned
-# by USER that holds connections open (so identd can see them).
+# start_listener PORT USER [BANNER [ADDR]]: a TCP listener on ADDR:PORT
+# (127.0.0.1, or e.g. ::1) owned by USER that holds connections open (so
+# identd can see them).
 start_listener() {
-  local port="$1" user="$2" banner="${3:-}"
+  local port="$1" user="$2" banner="${3:-}" addr="${4:-127.0.0.1}"
   require_cmd "$PT_PYTHON"
   ensure_user "$user"
   [ -f "$PT_TMP/hold_listener.py" ] ||
     install -m 644 "$PT_LIB_DIR/servers/hold_listener.py" "$PT_TMP/"
   ns_bg "listener-$port" runuser -u "$user" -- "$PT_PYTHON" \
-    "$PT_TMP/hold_listener.py" --port "$port" --banner "$banner" \
+    "$PT_TMP/hold_listener.py" --addr "$addr" --port "$port" --banner "$banner" \
     --lifetime "$PT_SERVICE_LIFETIME"
-  wait_port "$port"
+  wait_port "$port" 10 "$addr"
 }
 
-# start_identd [PORT]: Debian's oidentd, as root, with a config of our own
-# that answers for every user's connections (no hiding, no spoofing: the real
-# owner). It runs in inetd mode (--stdio) behind socat, one process per query,
-# each after a short pause, because its daemon mode answers wrongly under
-# concurrency: the forked children share one netlink socket and read each
-# other's replies, and the /proc fallback takes a connection that a root-owned
-# service has not accept()ed yet for a dead one (uid 0, inode 0). The pause
-# lets the service accept first: scripts query identd right after connecting,
-# for several ports at once.
+# start_identd [PORT [ADDR]]: Debian's oidentd on 127.0.0.1 (or ADDR, e.g.
+# ::1), as root, with a config of our own that answers for every user's
+# connections (no hiding, no spoofing: the real owner). It runs in inetd
+# mode (--stdio) behind socat, one process per query, each after a short
+# pause, because its daemon mode answers wrongly under concurrency: the
+# forked children share one netlink socket and read each other's replies,
+# and the /proc fallback takes a connection that a root-owned service has
+# not accept()ed yet for a dead one (uid 0, inode 0). The pause lets the
+# service accept first: scripts query identd right after connecting, for
+# several ports at once. socat's backlog is raised from its default of 5,
+# which such a burst overflows (SYN retransmits, then lost answers).
 start_identd() {
-  local port="${1:-113}"
+  local port="${1:-113}" addr="${2:-127.0.0.1}" listen log=identd
   require_cmd oidentd socat
+  listen="TCP-LISTEN:$port,bind=$addr"
+  case "$addr" in *:*)
+    listen="TCP6-LISTEN:$port,bind=[$addr]"
+    log=identd6
+    ;;
+  esac
   cat >"$PT_TMP/oidentd.conf" <<'EOF'
 default {
 	default {
@@ -201,17 +217,16 @@ default {
 	}
 }
 EOF
-  cat >"$PT_TMP/identd-query.sh" <<EOF
+  cat >"$PT_TMP/$log-query.sh" <<EOF
 #!/bin/sh
 sleep "${PT_IDENTD_DELAY:-0.15}"
 exec oidentd --stdio --nosyslog --user root --group root \\
   --config "$PT_TMP/oidentd.conf"
 EOF
-  chmod 755 "$PT_TMP/identd-query.sh"
-  ns_bg identd socat \
-    "TCP-LISTEN:$port,bind=127.0.0.1,reuseaddr,fork,backlog=128,max-children=64" \
-    "EXEC:$PT_TMP/identd-query.sh,nofork"
-  wait_port "$port"
+  chmod 755 "$PT_TMP/$log-query.sh"
+  ns_bg "$log" socat "$listen,reuseaddr,fork,backlog=128,max-children=64" \
+    "EXEC:$PT_TMP/$log-query.sh,nofork"
+  wait_port "$port" 10 "$addr"
 }
 
 # start_sshd PORT: OpenSSH's sshd in the foreground (-D), logging to stderr,

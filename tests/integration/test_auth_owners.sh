@@ -3,8 +3,9 @@
 # identd (oidentd), nginx (workers as www-data) and listeners owned by root,
 # nobody and a test user. Nmap 7.93 with its own auth-owners.nse is the
 # reference; Portolan must print the right owner under every open port, with
-# its bundled script (--datadir = the source tree) and with the tutorial's
-# script, and its port table must match Nmap's block for block.
+# its bundled script (--datadir = the source tree), with Nmap's own script
+# and with the tutorial's, over IPv4 and IPv6, and its port tables (normal
+# output, and XML <port> elements) must match Nmap's block for block.
 #
 # identd's lookups can lose a race with the service's accept() (see
 # start_identd in lib.sh), so each scanner gets up to 3 runs to show every
@@ -61,12 +62,14 @@ table_of() {
 # times until every owner in $EXPECT shows; leaves LABEL.out and LABEL.err
 # (stdout and stderr of the last run). Returns 1 if no run showed them all.
 EXPECT="$EXPECTED"
+TARGET=127.0.0.1
+FAMILY=()
 scan() {
   local label="$1" i
   shift
   for i in 1 2 3; do
     timeout --kill-after=5 120 ip netns exec "$NS" "$@" \
-      -n -Pn -sT -p "$PORTS" -oX "$label.xml" 127.0.0.1 \
+      "${FAMILY[@]}" -n -Pn -sT -p "$PORTS" -oX "$label.xml" "$TARGET" \
       >"$label.out" 2>"$label.err" ||
       pt_log "$label: run $i exited with status $?"
     if [ "$(owners_of "$label.out")" = "$EXPECT" ]; then
@@ -192,6 +195,33 @@ if [ -f "$TUTORIAL" ]; then
   fi
 else
   pt_log "note: $TUTORIAL absent: tutorial script part skipped"
+fi
+
+# 5. IPv6: identd and listeners on ::1, scanned with -6 by Nmap and by
+# Portolan (its bundled script): the same owners, the same tables.
+if [ -n "$(ns_exec ip -6 addr show dev lo 2>/dev/null)" ]; then
+  start_identd 113 ::1
+  start_listener 2101 root "" ::1
+  start_listener 2102 nobody "" ::1
+  start_listener 2103 "$TEST_USER" "" ::1
+  TARGET=::1
+  FAMILY=(-6)
+  PORTS=113,2101,2102,2103
+  EXPECT="$(printf '%s\n' "113 root" "2101 root" "2102 nobody" \
+    "2103 $TEST_USER")"
+  if ! scan nmap6 nmap --script auth-owners; then
+    show_failure nmap6 "Nmap itself did not see every owner over IPv6"
+    fail "IPv6 reference run failed"
+  fi
+  if scan portolan6 "$PORTOLAN" "${datadir[@]}" --script auth-owners; then
+    pt_log "ok: portolan sees every owner over IPv6"
+    check_against portolan6 nmap6
+  else
+    show_failure portolan6 "did not print the right owners over IPv6"
+    failures=$((failures + 1))
+  fi
+else
+  pt_log "note: no IPv6 on the namespace's loopback: IPv6 part skipped"
 fi
 
 [ "$failures" -eq 0 ] || fail "$failures check(s) failed (PT_KEEP_TMP=1 keeps outputs)"
