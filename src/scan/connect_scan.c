@@ -58,7 +58,8 @@ struct chost {
   struct rtt_est rtt;
   struct cwnd cw;
   int64_t start_us, next_send_us;
-  int done, queued;
+  int done, queued, buried;
+  struct chost *grave_next;
   struct chost *all_prev, *all_next; /* every chost not yet freed */
   struct chost *rnext;               /* ready queue */
 };
@@ -73,6 +74,7 @@ struct connect_scan {
   int timer_on;
 
   struct chost *all;                /* list of every live chost */
+  struct chost *grave;              /* finished, to free (reap) */
   struct chost *ready, *ready_tail; /* hosts with something to send */
   size_t pending;                   /* hosts added, done not fired */
 
@@ -162,6 +164,28 @@ static void chost_unlink_free(struct connect_scan *cs, struct chost *ch) {
   free(ch);
 }
 
+/* A finished chost with nothing in flight goes to the grave list, freed by
+ * reap() once no callback is running: a done callback may complete other
+ * hosts (connect_scan_stop), and loops over cs->all keep pointers to the
+ * next chost across callbacks. */
+static void bury(struct connect_scan *cs, struct chost *ch) {
+  if (ch->buried)
+    return;
+  ch->buried = 1;
+  ch->grave_next = cs->grave;
+  cs->grave = ch;
+}
+
+static void reap(struct connect_scan *cs) {
+  if (cs->busy > 0)
+    return;
+  while (cs->grave) {
+    struct chost *ch = cs->grave;
+    cs->grave = ch->grave_next;
+    chost_unlink_free(cs, ch);
+  }
+}
+
 /* Fires the host's done callback once; the chost itself lives on until its
  * last probe comes back. */
 static void complete(struct connect_scan *cs, struct chost *ch) {
@@ -172,6 +196,10 @@ static void complete(struct connect_scan *cs, struct chost *ch) {
   ch->retry_head = ch->retry_tail = NULL;
   free_list(cs, ch->bench);
   ch->bench = NULL;
+  cs->pending--;
+  /* Freed from an earlier callback: the caller's hosts may be gone. */
+  if (cs->free_pending)
+    return;
   struct host *h = ch->h;
   const struct rtt_est *r = ch->rtt.srtt_us >= 0 ? &ch->rtt : &cs->grtt;
   if (r->srtt_us >= 0) {
@@ -180,13 +208,10 @@ static void complete(struct connect_scan *cs, struct chost *ch) {
   }
   h->timeout_us = r->timeout_us;
   h->end_time = epoch_now();
-  cs->pending--;
   /* Queued hosts are skipped by the pump once done; only unlink here if
    * nothing can still reference the chost. */
   if (ch->inflight == 0 && !ch->queued)
-    chost_unlink_free(cs, ch);
-  if (cs->free_pending)
-    return; /* freed from an earlier callback: the caller is gone */
+    bury(cs, ch);
   cs->busy++;
   cs->done(h, cs->ud);
   cs->busy--;
@@ -294,7 +319,7 @@ static void pump(struct connect_scan *cs) {
       break;
     if (ch->done) {
       if (ch->inflight == 0)
-        chost_unlink_free(cs, ch);
+        bury(cs, ch);
       continue;
     }
     if (!force && ch->inflight >= cwnd_allowed(&ch->cw))
@@ -448,10 +473,16 @@ static void on_results(struct probe *list, void *ud) {
     struct chost *ch = p->owner;
     ch->inflight--;
     cs->inflight--;
+    if (cs->free_pending) {
+      /* Freed from a callback: the hosts may be gone; really_free
+       * releases every chost. */
+      probe_put(cs, p);
+      continue;
+    }
     if (ch->done || p->result == PR_CANCELED) {
       probe_put(cs, p);
       if (ch->done && ch->inflight == 0 && !ch->queued)
-        chost_unlink_free(cs, ch);
+        bury(cs, ch);
       continue;
     }
     switch (p->result) {
@@ -483,6 +514,7 @@ static void on_results(struct probe *list, void *ud) {
     really_free(cs);
     return;
   }
+  reap(cs);
   pump(cs);
 }
 
@@ -494,7 +526,8 @@ static void on_tick(uv_timer_t *t) {
     struct chost *ch = cs->all;
     while (ch) {
       struct chost *nx = ch->all_next; /* complete may free ch */
-      if (!ch->done && now - ch->start_us >= cs->tp.host_timeout_us) {
+      if (!ch->done && !cs->free_pending &&
+          now - ch->start_us >= cs->tp.host_timeout_us) {
         ch->h->timed_out = 1;
         complete(cs, ch);
       }
@@ -509,6 +542,7 @@ static void on_tick(uv_timer_t *t) {
     really_free(cs);
     return;
   }
+  reap(cs);
   if (cs->pending == 0 || cs->stopped) {
     uv_timer_stop(&cs->timer);
     cs->timer_on = 0;
@@ -588,6 +622,7 @@ void connect_scan_add(struct connect_scan *cs, struct host *h,
   cs->pending++;
   if (ch->nports == 0 || cs->stopped) {
     complete(cs, ch);
+    reap(cs);
     return;
   }
   ready_push(cs, ch);
@@ -614,6 +649,7 @@ void connect_scan_stop(struct connect_scan *cs) {
     ch = nx;
   }
   cs->busy--;
+  reap(cs);
 }
 
 static void timer_closed(uv_handle_t *hd) {
@@ -633,6 +669,7 @@ static void really_free(struct connect_scan *cs) {
             (unsigned long long)cs->n_timeouts, (unsigned long long)cs->n_again,
             cs->gcw.cwnd, (long long)cs->grtt.timeout_us);
   probe_pool_free(cs->pool, drop_probe);
+  cs->grave = NULL; /* every chost is on cs->all too */
   while (cs->all)
     chost_unlink_free(cs, cs->all);
   while (cs->free_probes) {

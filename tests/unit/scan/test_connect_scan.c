@@ -409,12 +409,103 @@ static void test_discovery(void **state) {
   close_loop(&loop);
 }
 
+/* Re-entrancy: a done callback that stops the scan, or frees it together
+ * with every host, while other hosts still have probes in flight (their
+ * SYNs are dropped by a full accept queue). ASan checks the aftermath. */
+struct reent {
+  struct connect_scan *cs;
+  struct host *h[3];
+  int mode; /* 0: stop, 1: free everything */
+  int ndone;
+};
+
+static void on_reent(struct host *h, void *ud) {
+  struct reent *r = ud;
+  r->ndone++;
+  if (h != r->h[0] || r->cs == NULL)
+    return;
+  if (r->mode == 0) {
+    connect_scan_stop(r->cs);
+  } else {
+    connect_scan_free(r->cs);
+    r->cs = NULL;
+    for (int i = 0; i < 3; i++) {
+      host_free(r->h[i]);
+      r->h[i] = NULL;
+    }
+  }
+}
+
+static void reentrancy(int mode) {
+  uint16_t full, closed = closed_port();
+  int lf = listen_any(0, &full);
+  struct sockaddr_in fa = lo_addr("127.0.0.1", full);
+  int fill[3];
+  for (int i = 0; i < 3; i++) {
+    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fill[i], (struct sockaddr *)&fa, sizeof fa);
+  }
+  usleep(50000);
+  struct portlist fast = {0}, slow = {0};
+  fast.ports[PROTO_TCP] = &closed;
+  fast.n[PROTO_TCP] = 1;
+  slow.ports[PROTO_TCP] = &full;
+  slow.n[PROTO_TCP] = 1;
+  uv_loop_t loop;
+  uv_loop_init(&loop);
+  struct scan_opts o;
+  opts_init(&o);
+  o.initial_rtt_timeout_ms = 500;
+  o.min_rtt_timeout_ms = 500;
+  struct reent r = {0};
+  r.mode = mode;
+  r.cs = connect_scan_new(&loop, &o, on_reent, &r);
+  for (int i = 0; i < 3; i++)
+    r.h[i] = host_at("127.0.0.1");
+  connect_scan_add(r.cs, r.h[1], &slow);
+  connect_scan_add(r.cs, r.h[2], &slow);
+  connect_scan_add(r.cs, r.h[0], &fast);
+  for (int i = 0; i < 2000 && r.ndone == 0; i++)
+    uv_run(&loop, UV_RUN_ONCE);
+  if (mode == 0) {
+    /* Stopping completed the other two at once. */
+    assert_int_equal(r.ndone, 3);
+    assert_int_equal(connect_scan_pending(r.cs), 0);
+    connect_scan_free(r.cs);
+    for (int i = 0; i < 3; i++)
+      host_free(r.h[i]);
+  } else {
+    assert_int_equal(r.ndone, 1);
+    assert_null(r.cs);
+  }
+  close_loop(&loop);
+  opts_free(&o);
+  for (int i = 0; i < 3; i++)
+    close(fill[i]);
+  close(lf);
+}
+
+static void test_stop_in_callback(void **state) {
+  (void)state;
+  reentrancy(0);
+}
+
+static void test_free_in_callback(void **state) {
+  (void)state;
+  reentrancy(1);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_open_closed),  cmocka_unit_test(test_filtered),
-      cmocka_unit_test(test_host_timeout), cmocka_unit_test(test_many),
-      cmocka_unit_test(test_emfile),       cmocka_unit_test(test_stop),
+      cmocka_unit_test(test_open_closed),
+      cmocka_unit_test(test_filtered),
+      cmocka_unit_test(test_host_timeout),
+      cmocka_unit_test(test_many),
+      cmocka_unit_test(test_emfile),
+      cmocka_unit_test(test_stop),
       cmocka_unit_test(test_discovery),
+      cmocka_unit_test(test_stop_in_callback),
+      cmocka_unit_test(test_free_in_callback),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
