@@ -7,7 +7,9 @@
  * Build: cc -O2 -o epoll-floor bench/epoll-floor.c
  * Usage: epoll-floor [address] [window]   (defaults 127.0.0.1, 1024)
  * Prints: "<seconds> open=<n> closed=<n> other=<n>" and the open ports. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

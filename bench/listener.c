@@ -8,7 +8,9 @@
  * Build: cc -O2 -o listener bench/listener.c
  * Usage: listener LIFETIME_S [ADDR] PORT...
  * Prints "ready" once every port listens. */
+#ifndef _GNU_SOURCE
 #define _GNU_SOURCE
+#endif
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
