@@ -194,8 +194,8 @@ static int cipher_run(lua_State *L, int enc) {
   EVP_CIPHER *c = fetch_cipher(name);
   if (c == NULL)
     return luaL_error(L, "Unknown cipher algorithm: %s", name);
-  /* A short or absent IV is zero-filled: the cipher must never read past
-   * the script's string. */
+  /* The IV goes through a zeroed buffer of the cipher's size, so the
+   * cipher never reads past the script's string. */
   unsigned char ivbuf[EVP_MAX_IV_LENGTH];
   memset(ivbuf, 0, sizeof ivbuf);
   size_t ivneed = (size_t)EVP_CIPHER_get_iv_length(c);
