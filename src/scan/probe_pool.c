@@ -21,6 +21,7 @@
 #include "scan/probe_pool.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -492,6 +493,7 @@ static void on_wake(uv_async_t *a) {
 
 static void worker_main(void *arg) {
   struct worker *w = arg;
+  pthread_setname_np(pthread_self(), "pt-connect"); /* for top, perf */
   uv_run(&w->loop, UV_RUN_DEFAULT);
   uv_loop_close(&w->loop);
   close(w->epfd);
