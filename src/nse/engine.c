@@ -90,13 +90,18 @@ static int nselib_searcher(lua_State *L) {
 }
 
 static const char CORO[] =
-    "local MARK = ...\n"
+    "local MARK, PREEMPTED = ...\n"
     "local resume, yield, create = coroutine.resume, coroutine.yield, "
     "coroutine.create\n"
-    "local error = error\n"
+    "local error, select = error, select\n"
     "local function handle(co, ok, ...)\n"
     "  if ok and MARK == ... then\n"
     "    return handle(co, resume(co, yield(MARK)))\n"
+    "  end\n"
+    "  if ok and select('#', ...) == 0 then\n"
+    "    local p = PREEMPTED()\n"
+    "    if p == 1 then yield(MARK) end\n"
+    "    if p then return handle(co, resume(co)) end\n"
     "  end\n"
     "  return ok, ...\n"
     "end\n"
@@ -273,7 +278,8 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
   if (luaL_loadbuffer(L, CORO, sizeof CORO - 1, "=nse_coroutine") != LUA_OK)
     abort(); /* constant text */
   lua_pushlightuserdata(L, (void *)&nse_yield_marker);
-  lua_call(L, 1, 0);
+  lua_pushcfunction(L, sched_preempted);
+  lua_call(L, 2, 0);
 
   /* Libraries the engine itself uses (§1.5); missing ones are not fatal
    * so that a bare engine runs probe scripts without an nselib. */

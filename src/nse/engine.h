@@ -45,6 +45,34 @@ typedef int (*nse_add_target_fn)(const char *spec, void *ud);
 void nse_engine_set_target_cb(struct nse_engine *e, nse_add_target_fn fn,
                               void *ud);
 
+/* Progress of the script phase (issue #5), for --stats-every and the key
+ * press. Counts are script instances (candidate threads) of all phases in
+ * flight; workers are counted apart. `queued` includes instances that the
+ * lazy generator has yet to create for the hosts already handed to the
+ * engine (hosts still in their port scan are not known yet). */
+#define NSE_STATS_OLDEST 3
+struct nse_stats {
+  size_t running;   /* instances that have started and not ended */
+  size_t queued;    /* created but not yet started, or still to create */
+  size_t workers;   /* live stdnse.new_thread workers */
+  size_t done;      /* instances ended since the engine started */
+  size_t hosts;     /* hosts (jobs) in the script phase */
+  double percent;   /* done / (done + running + queued) * 100 */
+  double elapsed;   /* seconds since the first instance started */
+  double remaining; /* estimated seconds left from the rate so far, or -1 */
+  size_t noldest;
+  struct {
+    char name[160]; /* "<id>[ against <target>]" */
+    double seconds; /* since the instance started */
+  } oldest[NSE_STATS_OLDEST];
+  size_t lua_bytes; /* the Lua heap */
+};
+/* Fills *st; safe at any time between nse_engine_new and _free. */
+void nse_engine_stats(const struct nse_engine *e, struct nse_stats *st);
+/* One or two lines ("NSE: ..." and "NSE: oldest: ...") for progress
+ * reports; nothing when no script instance is running or queued. */
+void nse_stats_print(const struct nse_engine *e, FILE *f);
+
 /* Ctrl-C: ends every script thread now. Done callbacks of the phases in
  * flight still fire (with whatever results were already stored). */
 void nse_engine_stop(struct nse_engine *e);

@@ -178,6 +178,11 @@ int sched_thread_info(lua_State *L, struct nse_thread_info *out);
 int sched_new_worker(lua_State *L, int nargs);
 /* Describes the thread's target for log lines ("ip:port"), into buf. */
 void sched_thread_target(lua_State *L, char *buf, size_t len);
+/* lua: called by the coroutine.resume replacement when a nested coroutine
+ * yielded nothing: 1 when that was a time-slice preemption to pass up
+ * (the thread is then marked to run again), 2 when it was one but the
+ * caller cannot yield (resume the coroutine again at once), else false. */
+int sched_preempted(lua_State *L);
 
 /* ---- hostinfo.c ---- */
 /* Per-host shared registry tables live while a host is in flight. */

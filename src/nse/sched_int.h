@@ -84,6 +84,8 @@ struct nse_thread {
   int started;
   uint64_t start_ms;
   struct nse_mem_acct *acct; /* shared by an instance and its workers */
+  uint64_t slice_ms;         /* when the current resume began */
+  int preempted;             /* yielded by kill_hook at the end of its slice */
   int refs;
   struct close_handler *handlers;
   struct nse_thread *next_ready;
@@ -102,6 +104,8 @@ struct sched {
   int runner_ref;
   int env_mt_ref;
   int in_pass;
+  size_t ndone;            /* base threads ended (nse_engine_stats) */
+  uint64_t first_start_ms; /* first resume of any thread, 0 before */
 };
 
 /* sched.c */

@@ -127,8 +127,10 @@ void thread_end(struct nse_thread *t) {
     t->next->prev = t->prev;
   j->nthreads--;
   s->nlive--;
-  if (!t->worker)
+  if (!t->worker) {
     j->nbase--;
+    s->ndone++;
+  }
   sched_thread_release(t);
 }
 
@@ -260,23 +262,37 @@ enum kill thread_must_end(struct nse_thread *t) {
   return KILL_NONE;
 }
 
-/* Count hook: the hard limits for scripts that compute instead of
- * waiting. Once a limit is hit, the hook fires at every instruction of
- * the thread and of the coroutine it is in: at the base coroutine it
- * yields (through pcall, which is yieldable in Lua 5.4), elsewhere it
- * raises again and again, so a pcall that catches the error gets no
- * further than its next instruction. */
+/* A base coroutine that computes longer than this without a blocking
+ * call is preempted (issue #5): it yields to the scheduler and runs again
+ * at the next pass, so one CPU-bound script cannot stall the event loop,
+ * the other scripts and the progress reports. Long enough that scripts
+ * written for Nmap's purely cooperative engine (check-then-set on shared
+ * tables between blocking calls) are almost never interleaved. */
+#define SLICE_MS 250
+
+/* Count hook: time slices, and the hard limits for scripts that compute
+ * instead of waiting. Once a limit is hit, the hook fires at every instruction
+ * of the thread and of the coroutine it is in: at the base coroutine it yields
+ * (through pcall, which is yieldable in Lua 5.4), elsewhere it raises again and
+ * again, so a pcall that catches the error gets no further than its next
+ * instruction. */
 static void kill_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   struct nse_thread *t = sched_current(L);
   if (t == NULL)
     return;
   if (t->kill == KILL_NONE) {
-    if (t->s->e->o->script_timeout_ms > 0)
-      uv_update_time(t->s->e->loop);
+    uv_update_time(t->s->e->loop);
     enum kill k = thread_must_end(t);
-    if (k == KILL_NONE)
+    if (k == KILL_NONE) {
+      /* A nested coroutine yields to the coroutine.resume replacement,
+       * which passes the preemption up (sched_preempted). */
+      if (lua_isyieldable(L) && sched_now_ms(t->s) - t->slice_ms >= SLICE_MS) {
+        t->preempted = 1;
+        lua_yield(L, 0);
+      }
       return;
+    }
     t->kill = k;
     lua_sethook(t->co, kill_hook, LUA_MASKCOUNT, 1);
     if (L != t->co)
@@ -288,6 +304,20 @@ static void kill_hook(lua_State *L, lua_Debug *ar) {
   }
   luaL_error(L, t->kill == KILL_MEMORY ? "script exceeded its memory limit"
                                        : "script timed out");
+}
+
+int sched_preempted(lua_State *L) {
+  struct nse_thread *t = sched_current(L);
+  if (t == NULL || !t->preempted)
+    return 0;
+  t->preempted = 0;
+  if (!lua_isyieldable(L)) {
+    lua_pushinteger(L, 2);
+    return 1;
+  }
+  t->woken = 1; /* the yield of the marker below must not wait */
+  lua_pushinteger(L, 1);
+  return 1;
 }
 
 /* "Finished" is logged for threads that end normally only (as Nmap). */
@@ -310,6 +340,8 @@ void thread_resume(struct nse_thread *t) {
     thread_end(t);
     return;
   }
+  if (s->first_start_ms == 0)
+    s->first_start_ms = sched_now_ms(s) ? sched_now_ms(s) : 1;
   if (!t->job->started) {
     t->job->started = 1;
     t->job->start_ms = sched_now_ms(s);
@@ -324,6 +356,7 @@ void thread_resume(struct nse_thread *t) {
   t->state = T_RUNNING;
   t->woken = 0;
   s->current = t;
+  t->slice_ms = sched_now_ms(s);
   s->e->mem.current = t->acct;
   int st = lua_resume(t->co, L, nargs, &nres);
   s->e->mem.current = NULL;
@@ -331,6 +364,9 @@ void thread_resume(struct nse_thread *t) {
   if (st == LUA_YIELD && t->kill != KILL_NONE) {
     thread_report_kill(t);
     thread_end(t);
+  } else if (st == LUA_YIELD && t->preempted) {
+    t->preempted = 0;
+    sched_push_ready(t); /* its slice is over: again at the next pass */
   } else if (st == LUA_YIELD && nres == 1 &&
              lua_touserdata(t->co, -1) == (void *)&nse_yield_marker) {
     lua_pop(t->co, 1);

@@ -561,6 +561,8 @@ static void print_progress(FILE *f, void *ud) {
     if (p->in_stage[i] > 0)
       fprintf(f, ", %zu undergoing %s", p->in_stage[i], names[i]);
   fputc('\n', f);
+  if (p->nse) /* script instances: counts, oldest, estimate (issue #5) */
+    nse_stats_print(p->nse, f);
   fflush(f);
 }
 
