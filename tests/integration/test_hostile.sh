@@ -11,7 +11,8 @@
 # (--script-mem-limit ends that instance only); an error storm; 5000
 # workers; 300 sockets never closed; servers that send without end, one
 # byte a second, accept and hang, answer TLS with garbage, reset mid-read.
-# Max RSS of the run comes from /usr/bin/time -f %M.
+# Progress lines (--stats-every) are checked too. Max RSS of the run comes
+# from /usr/bin/time -f %M.
 set -u
 . "$(dirname "$0")/lib.sh"
 require_root
@@ -45,7 +46,7 @@ start=$(date +%s)
 ns_exec timeout 100 /usr/bin/time -f '%M' -o "$PT_TMP/rss" \
   "$PORTOLAN" -n -Pn -sT -p "$P_ENDLESS-$P_OK" 127.0.0.1 \
   --script "$scripts" --script-timeout ${TIMEOUT}s \
-  --script-mem-limit ${LIMIT_MB}M \
+  --script-mem-limit ${LIMIT_MB}M --stats-every 1s \
   --script-args "hang=$P_HANG,garbage=$P_GARBAGE,ok=$P_OK" \
   >"$out" 2>"$PT_TMP/scan.err"
 rc=$?
@@ -84,6 +85,13 @@ grep -q 'escaped' "$out" && bad "a script escaped its limit: $(grep escaped "$ou
 ticks_after=$(sed -n '/^PROBE post start$/,$p' "$out" | grep -c '^PROBE tick')
 [ "$ticks_after" -eq 0 ] || bad "$ticks_after worker ticks after the timeout"
 grep -q '^PROBE post start$' "$out" || bad "the post-scan phase did not run"
+
+# Progress of the script phase on --stats-every: counts, an estimate, and
+# the oldest running instances (the hostile pre-scan lasts 3 s).
+grep -Eq '^NSE Timing: About [0-9.]+% done; [0-9]+ script instances running, [0-9]+ queued, [0-9]+ done, [0-9]+ workers; ETC: ' "$out" ||
+  bad "no NSE progress line"
+grep -Eq '^NSE: oldest running: .*h(loop|pcall|nested|mutex) \([0-9.]+s\)' "$out" ||
+  bad "no oldest-running line naming a stuck script"
 
 # Memory: two instances capped at 32 MiB, 5000 workers, 300 sockets.
 rss_kb=$(tail -n1 "$PT_TMP/rss")
