@@ -6,6 +6,7 @@
 
 int log_verbosity = 0;
 int log_debugging = 0;
+int log_stdout_muted = 0;
 
 __attribute__((format(printf, 3, 0))) static void
 emit(FILE *f, const char *prefix, const char *fmt, va_list ap) {
@@ -32,7 +33,7 @@ void log_error(const char *fmt, ...) {
 }
 
 void log_verbose(int level, const char *fmt, ...) {
-  if (log_verbosity < level)
+  if (log_verbosity < level || log_stdout_muted)
     return;
   va_list ap;
   va_start(ap, fmt);
@@ -41,7 +42,7 @@ void log_verbose(int level, const char *fmt, ...) {
 }
 
 void log_debug(int level, const char *fmt, ...) {
-  if (log_debugging < level)
+  if (log_debugging < level || log_stdout_muted)
     return;
   va_list ap;
   va_start(ap, fmt);

@@ -47,7 +47,7 @@ struct nse_engine *nse_engine_of(lua_State *L) {
 /* Nmap's print_verbose: shown at -v, and at any -d level too. */
 __attribute__((format(printf, 1, 2))) static void print_verbose(const char *fmt,
                                                                 ...) {
-  if (log_verbosity < 1 && log_debugging < 1)
+  if ((log_verbosity < 1 && log_debugging < 1) || log_stdout_muted)
     return;
   va_list ap;
   va_start(ap, fmt);

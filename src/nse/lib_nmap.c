@@ -137,6 +137,10 @@ static int nmap_log_write(lua_State *L) {
   int which = luaL_checkoption(L, 1, NULL, files);
   const char *msg = luaL_checkstring(L, 2);
   FILE *f = which == 0 ? stdout : stderr;
+  /* Never into the -oN file, and dropped while a report uses stdout:
+   * Nmap 7.93 does both (log.h). */
+  if (which == 0 && log_stdout_muted)
+    return 0;
   fprintf(f, "NSE: %s\n", msg);
   fflush(f);
   return 0;

@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "core/options.h"
 #include "core/xalloc.h"
 #include "nse/aresolve.h"
@@ -872,7 +873,7 @@ int nse_socket_new(lua_State *L) {
   s->af = fam == 1 ? AF_INET6 : AF_INET;
   s->timeout_ms = DEFAULT_TIMEOUT_MS;
   s->m.close = member_close;
-  s->trace = nse_trace_on(o);
+  s->trace = nse_trace_on(o) && !log_stdout_muted; /* stdout only */
   luaL_setmetatable(L, SOCK_MT);
   return 1;
 }

@@ -126,7 +126,7 @@ static int portrule_state(const struct port *pt) {
 /* "Initiating NSE at HH:MM" / "Completed NSE at HH:MM, N.NNs elapsed",
  * one pair per runlevel at -v or -d (§10.3). */
 static void progress_line(struct job *j, int completed) {
-  if (log_verbosity < 1 && log_debugging < 1)
+  if ((log_verbosity < 1 && log_debugging < 1) || log_stdout_muted)
     return;
   time_t now = time(NULL);
   struct tm tm;
@@ -163,7 +163,7 @@ static int spawn_some(struct job *j) {
   lua_State *L = e->L;
   if (!j->announced) {
     j->announced = 1;
-    if (log_verbosity >= 2 || log_debugging >= 1)
+    if ((log_verbosity >= 2 || log_debugging >= 1) && !log_stdout_muted)
       printf("NSE: Starting runlevel %d (of %d) scan.\n", j->runlevel,
              e->max_runlevel);
     progress_line(j, 0);

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/log.h"
+
 static int add(struct outputs *out, const char *path, const char *what,
                int append, struct writer *(*ctor)(FILE *, int), char *err,
                size_t errlen) {
@@ -37,6 +39,8 @@ int outputs_open(struct outputs *out, const struct scan_opts *o, char *err,
   for (size_t i = 0; i < 4; i++)
     if (paths[i] != NULL && strcmp(paths[i], "-") == 0)
       out->stdout_used = 1;
+  /* Stdout-only messages would break a report written there (log.h). */
+  log_stdout_muted = out->stdout_used;
   /* -oN - is the screen report itself, without the interactive extras. */
   if (!out->stdout_used)
     out->w[out->n++] = writer_normal_new(stdout, 0, 1);

@@ -5,8 +5,9 @@
 # `openssl s_server -rev`; the trace lines, with local ephemeral ports
 # replaced by LPORT, must equal nse/trace/trace_probe.expected. That file
 # is Nmap 7.93's output on the same servers: PT_TRACE_VS_NMAP=1 checks
-# /usr/bin/nmap against it too. --packet-trace turns the same lines on,
-# and without either option there are none.
+# /usr/bin/nmap against it too. --packet-trace turns the same lines on;
+# without either option, or with a report on stdout (-oX -), there are
+# none.
 #
 # Everything runs inside a private network namespace (lib.sh), so the
 # fixed ports below exist only there.
@@ -82,6 +83,19 @@ run no_trace "$PORTOLAN"
   fail "trace lines without --script-trace"
 grep -q '^|_trace_probe: done' "$PT_TMP/no_trace.out" ||
   fail "no_trace: the probe did not finish"
+
+# A report on stdout drops the trace lines (Nmap does; log.h).
+ns_exec timeout 60 "$PORTOLAN" -n --script-trace --script "$DIR/trace_probe.nse" \
+  --script-args "$ARGS" -oX - >"$PT_TMP/xml.out" 2>"$PT_TMP/xml.err" ||
+  fail "-oX -: exit status $?; stderr: $(head -n3 "$PT_TMP/xml.err")"
+! grep -qE '^NSE: ' "$PT_TMP/xml.out" || fail "-oX -: trace lines on stdout"
+grep -q 'id="trace_probe" output="done"' "$PT_TMP/xml.out" ||
+  fail "-oX -: the probe did not finish"
+if command -v xmllint >/dev/null && [ -r /usr/share/nmap/nmap.dtd ]; then
+  xmllint --noout --dtdvalid /usr/share/nmap/nmap.dtd "$PT_TMP/xml.out" \
+    2>"$PT_TMP/xmllint.err" ||
+    fail "-oX -: invalid XML: $(head -n2 "$PT_TMP/xmllint.err")"
+fi
 
 if [ "${PT_TRACE_VS_NMAP:-0}" = 1 ] && command -v nmap >/dev/null; then
   run nmap nmap --script-trace
