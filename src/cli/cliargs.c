@@ -138,7 +138,7 @@ static const struct option long_opts[] = {
 };
 
 /* Leading ':' makes getopt return ':' for a missing argument. */
-static const char short_opts[] = ":46Ad::FhnO::P:p:Rs:T:Vv::";
+static const char short_opts[] = ":46Ad::FhnO::P:p:rRs:T:Vv::";
 
 static int fail(struct cliargs *ca, int code, int usage, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -639,6 +639,9 @@ static int short_option(int c, struct scan_opts *o, struct cliargs *ca) {
     return 0;
   case 'F':
     o->fast = 1;
+    return 0;
+  case 'r':
+    o->no_randomize_ports = 1; /* scan ports in order */
     return 0;
   case 'h':
     ca->action = CLIARGS_HELP;

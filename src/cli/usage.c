@@ -34,6 +34,7 @@ static const char usage_text[] =
     "    Ex: -p22; -p1-65535; -p U:53,111,137,T:21-25,80,139,8080; -p http*\n"
     "  --exclude-ports <port ranges>: Leave these ports out\n"
     "  -F: Fast mode - the 100 most common ports instead of 1000\n"
+    "  -r: Scan ports in order instead of shuffled\n"
     "  --top-ports <number>: The <number> most common ports\n"
     "SERVICE/VERSION DETECTION:\n"
     "  -sV: Service detection (version-category scripts for now)\n"

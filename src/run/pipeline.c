@@ -13,8 +13,10 @@
  *   loop after a bounded batch (uv_idle), so SIGINT is seen even in a
  *   list scan of a /0.
  * - After a stop (SIGINT, broken output), hosts that complete are freed
- *   without being written: their results are partial. writer_end always
- *   runs. */
+ *   without being written: their port results are partial. The exception
+ *   is a host that was in its script phase when a signal came: its port
+ *   results are complete, so it is written with the script results that
+ *   already exist (issue #3). writer_end always runs. */
 #include "run/run.h"
 
 #include <arpa/inet.h>
@@ -32,6 +34,7 @@
 #include "core/timing.h"
 #include "core/xalloc.h"
 #include "nse/engine.h"
+#include "net/fdlimit.h"
 #include "output/output.h"
 #include "run/outputs.h"
 #include "run/plan.h"
@@ -135,11 +138,22 @@ static void set_stage(struct pipeline *p, struct host *h, int st) {
   h->user = (void *)(intptr_t)(st + 1);
 }
 
+/* write: WRITE_NO, WRITE_YES (unless stopped), or WRITE_SCRIPTED (also
+ * after a SIGINT/SIGTERM stop: see keep_scripted). */
+enum { WRITE_NO, WRITE_YES, WRITE_SCRIPTED };
+
+/* Script results that exist when a signal stops the run are written
+ * (issue #3); after a broken output or a stall nothing more is. */
+static int keep_scripted(const struct pipeline *p) {
+  return !p->out_broken && !p->stalled;
+}
+
 static void finish_host(struct pipeline *p, struct host *h, int write) {
   set_stage(p, h, -1);
   if (h->end_time == 0)
     h->end_time = now_epoch();
-  if (write && !p->stopping) {
+  if (write == WRITE_SCRIPTED ? keep_scripted(p)
+                              : write == WRITE_YES && !p->stopping) {
     for (size_t i = 0; i < p->out.n; i++)
       writer_host(p->out.w[i], h);
     if (outputs_failed(&p->out)) {
@@ -160,7 +174,7 @@ static void box_scripts_done(void *ud) {
   struct pipeline *p = b->p;
   struct host *h = b->h;
   free(b);
-  finish_host(p, h, 1);
+  finish_host(p, h, WRITE_SCRIPTED);
 }
 
 static void port_scan_done(struct host *h, void *ud) {
@@ -173,7 +187,7 @@ static void port_scan_done(struct host *h, void *ud) {
                 h->ip, now_epoch() - h->start_time, n, n == 1 ? "" : "s");
   }
   if (p->stopping) {
-    finish_host(p, h, 0);
+    finish_host(p, h, WRITE_NO);
     return;
   }
   if (p->nse != NULL && !h->timed_out) {
@@ -184,16 +198,16 @@ static void port_scan_done(struct host *h, void *ud) {
     nse_engine_host(p->nse, h, box_scripts_done, b);
     return;
   }
-  finish_host(p, h, 1);
+  finish_host(p, h, WRITE_YES);
 }
 
 static void after_rdns(struct pipeline *p, struct host *h) {
   if (p->stopping) {
-    finish_host(p, h, 0);
+    finish_host(p, h, WRITE_NO);
     return;
   }
   if (p->o->list_scan || h->status != HOST_UP) {
-    finish_host(p, h, 1);
+    finish_host(p, h, WRITE_YES);
     return;
   }
   if (p->o->ping_only) {
@@ -469,7 +483,7 @@ static void end_run(struct pipeline *p) {
 
 static void postscan_done(void *ud) {
   struct pipeline *p = ud;
-  if (!p->stopping)
+  if (keep_scripted(p))
     for (size_t i = 0; i < p->out.n; i++)
       writer_postscan(p->out.w[i], &p->post);
   end_run(p);
@@ -490,7 +504,7 @@ static void check_done(struct pipeline *p) {
 
 static void prescan_done(void *ud) {
   struct pipeline *p = ud;
-  if (!p->stopping)
+  if (keep_scripted(p))
     for (size_t i = 0; i < p->out.n; i++)
       writer_prescan(p->out.w[i], &p->pre);
   p->phase = PH_HOSTS;
@@ -694,6 +708,9 @@ int run_scan(const struct scan_opts *o, const char *cmdline) {
   int rc, status = RUN_OK;
   p->o = o;
   p->start = now_epoch();
+  /* Raise the descriptor limit before any stage sizes itself from it: the
+   * scanner's socket budget and the script engine's socket lock both do. */
+  fdlimit_raise();
   p->rng = ((uint64_t)getpid() << 32) ^ (uint64_t)(p->start * 1e6) ^
            0x9E3779B97F4A7C15ULL;
   uv_loop_init(&p->loop);

@@ -121,10 +121,11 @@ static void test_scan_types_and_targets(void **state) {
   (void)state;
   struct scan_opts o;
   struct cliargs ca;
-  const char *a[] = {"127.0.0.1", "-sT",         "-Pn", "-n",
+  const char *a[] = {"127.0.0.1", "-sT",         "-Pn", "-n", "-r",
                      "-p80,443",  "10.0.0.0/30", "-sV", NULL};
   assert_int_equal(parse(a, &o, &ca), 0);
   assert_int_equal(ca.action, CLIARGS_RUN);
+  assert_true(o.no_randomize_ports);
   assert_int_equal(o.scan_types, SCAN_CONNECT);
   assert_true(o.skip_discovery);
   assert_true(o.no_resolve);
