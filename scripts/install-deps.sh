@@ -13,7 +13,8 @@ BUILD_PKGS="build-essential cmake pkg-config liblua5.4-dev lua5.4 libuv1-dev
 # /usr/bin/python3 as other users; socat fronts oidentd (lib.sh).
 TEST_PKGS="nmap ndiff python3 python3-libnmap libxml2-utils iproute2 nftables
   iptables oidentd nginx-light openssl procps psmisc dnsmasq-base
-  ncat socat passwd util-linux coreutils openssh-server openssh-client"
+  ncat socat passwd util-linux coreutils openssh-server openssh-client
+  time gzip"
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: not a Debian system; install by hand:" \
