@@ -5,8 +5,10 @@
 
 #include <stdio.h>
 
-/* Placeholder until the project has a public home. */
-#define PORTOLAN_URL "https://example.org/portolan"
+/* Shown where Nmap shows its home page, in the "( ... )" of the first
+ * line; the same words as the report's "Starting Portolan" line. The
+ * project has no public home yet. */
+#define PORTOLAN_URL "NSE-compatible network scanner"
 
 void usage_print(FILE *f, const char *prog);
 void usage_version(FILE *f);
