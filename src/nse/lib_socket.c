@@ -127,6 +127,7 @@ static void drop_conn(struct nsock *s) {
 static void member_close(struct socklock_member *m) {
   struct nsock *s = (struct nsock *)((char *)m - offsetof(struct nsock, m));
   if (s->c != NULL) {
+    trace_action(s, "CLOSE"); /* Nmap prints it for these too */
     sockio_close(s->c);
     s->c = NULL;
   }
@@ -150,6 +151,7 @@ static int sock_close(lua_State *L) {
 /* __gc and __close: [-0, +0, -] */
 static int sock_gc(lua_State *L) {
   struct nsock *s = check_sock(L);
+  trace_action(s, "CLOSE");
   drop_conn(s);
   free(s->buf);
   s->buf = NULL;
@@ -430,6 +432,7 @@ static int connect_body(lua_State *L, int top) {
     return sched_yield(L, (lua_KContext)q, k_connect_found);
 
   struct nse_thread *t = sched_current(L);
+  trace_action(s, "CLOSE");
   drop_conn(s); /* an open socket is closed first (§7.2) */
   if (t != NULL && !socklock_enter(L, t, &s->m))
     return sched_yield(L, top, k_connect_again);

@@ -19,29 +19,31 @@ require_cmd openssl "$PT_PYTHON"
 ns_setup nsetrace
 
 DIR="$PT_SRCDIR/tests/integration/nse/trace"
-P_ECHO=7003 P_HELLO=7006 P_UDP=7007 P_REFUSED=7999 P_SSL=7443
+P_ECHO=7003 P_HELLO=7006 P_UDP=7007 P_ECHO6=7008 P_REFUSED=7999 P_SSL=7443
 
 install -m 644 "$PT_LIB_DIR/servers/sockserv.py" "$PT_TMP/"
 ns_bg sockserv "$PT_PYTHON" "$PT_TMP/sockserv.py" --close-after 1.5 \
   --lifetime "$PT_SERVICE_LIFETIME" \
-  --tcp echo:$P_ECHO --tcp hello:$P_HELLO --udp $P_UDP
+  --tcp echo:$P_ECHO --tcp hello:$P_HELLO --tcp6 echo:$P_ECHO6 --udp $P_UDP
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=trace.test" \
   -keyout "$PT_TMP/key.pem" -out "$PT_TMP/cert.pem" 2>"$PT_TMP/openssl.err" ||
   fail "openssl req: $(head -n1 "$PT_TMP/openssl.err")"
 ns_bg s_server openssl s_server -quiet -rev -accept 127.0.0.1:$P_SSL \
   -cert "$PT_TMP/cert.pem" -key "$PT_TMP/key.pem"
+wait_port "$P_ECHO6" 10 ::1
 for p in $P_ECHO $P_HELLO $P_SSL; do
   wait_port "$p"
 done
 
-ARGS="echo=$P_ECHO,hello=$P_HELLO,udp=$P_UDP,refused=$P_REFUSED,ssl=$P_SSL"
+ARGS="echo=$P_ECHO,hello=$P_HELLO,udp=$P_UDP,echo6=$P_ECHO6"
+ARGS="$ARGS,refused=$P_REFUSED,ssl=$P_SSL"
 
-# The trace lines (and the hex dump rows and blank lines that follow
-# them), local ports normalised; 0.0.0.0:0 (an unsent UDP socket) stays.
+# The lines from the first trace line to the probe's result (with the hex
+# dump rows and blank lines that follow data lines), local ports
+# normalised; 0.0.0.0:0 (an unsent UDP socket) stays.
 trace_lines() {
-  sed -n -E '/^NSE: (TCP|UDP) /,/^NSE: done/p; /^\|_trace_probe/p' "$1" |
-    grep -v '^NSE: done' |
-    sed -E 's/^(NSE: (TCP|UDP) [0-9.]+):[1-9][0-9]* /\1:LPORT /'
+  sed -n -E '/^NSE: (TCP|UDP) /,/^\|_trace_probe/p' "$1" |
+    sed -E 's/^(NSE: (TCP|UDP) [0-9a-f.:]+):[1-9][0-9]* /\1:LPORT /'
 }
 
 # run NAME PROGRAM [options...]: the probe with PROGRAM, output to NAME.out.
@@ -68,11 +70,17 @@ check() {
 run script_trace "$PORTOLAN" --script-trace
 check script_trace
 
-# One connection keeps one local port in all its lines.
-ports=$(grep -E '^NSE: TCP [0-9.]+:[0-9]+ . 127.0.0.1:7003 ' \
-  "$PT_TMP/script_trace.out" | sed -E 's/^NSE: TCP [0-9.]+:([0-9]+) .*/\1/' |
-  sort -u | wc -l)
-[ "$ports" -eq 1 ] || fail "the echo connection shows $ports local ports"
+# Each connection keeps one local port in all its lines: as many local
+# ports to the echo server as connects to it.
+to_echo() {
+  grep -E "^NSE: TCP [0-9.]+:[0-9]+ . 127.0.0.1:$P_ECHO " \
+    "$PT_TMP/script_trace.out"
+}
+ports=$(to_echo | sed -E 's/^NSE: TCP [0-9.]+:([0-9]+) .*/\1/' | sort -u |
+  wc -l)
+connects=$(to_echo | grep -c '| CONNECT$')
+[ "$ports" -eq "$connects" ] ||
+  fail "$connects connects to the echo server show $ports local ports"
 
 run packet_trace "$PORTOLAN" --packet-trace
 grep -q '^NSE: TCP [0-9.:]* > 127.0.0.1:7003 | CONNECT$' \

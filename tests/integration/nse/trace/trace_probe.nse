@@ -1,8 +1,11 @@
 -- --script-trace lines of every socket action (NSE-NOTES 10.1): TCP
 -- connect, printable, escaped and binary data both ways, receive_buf,
--- close (and a second close, which prints nothing), a refused connect,
--- EOF, UDP sendto/receive, a TLS connect and reconnect_ssl.
--- Servers: sockserv.py echo/hello/UDP echo, `openssl s_server -rev`.
+-- close (and a second close, which prints nothing), connect on an open
+-- socket, a refused connect and a send on it, EOF, UDP sendto/receive,
+-- IPv6, a TLS connect and reconnect_ssl, and the CLOSE of a collected
+-- socket and of one left open when the thread ends.
+-- Servers: sockserv.py echo/hello/UDP echo/echo on ::1, `openssl s_server
+-- -rev`.
 description = "NSE socket trace probe"
 categories = {"safe"}
 
@@ -25,9 +28,22 @@ action = function()
   s:close()
   s:close()
 
+  local a = nmap.new_socket()
+  a:set_timeout(5000)
+  a:connect("127.0.0.1", port("echo"))
+  a:connect("127.0.0.1", port("echo"))
+  a:close()
+
+  local g = nmap.new_socket()
+  g:set_timeout(5000)
+  g:connect("127.0.0.1", port("echo"))
+  g = nil
+  collectgarbage()
+
   local r = nmap.new_socket()
   r:set_timeout(5000)
   r:connect("127.0.0.1", port("refused"))
+  r:send("zz")
   r:close()
 
   local h = nmap.new_socket()
@@ -43,6 +59,13 @@ action = function()
   u:receive()
   u:close()
 
+  local six = nmap.new_socket("tcp", "inet6")
+  six:set_timeout(5000)
+  six:connect("::1", port("echo6"))
+  six:send("v6\n")
+  six:receive_lines(1)
+  six:close()
+
   local t = nmap.new_socket()
   t:set_timeout(5000)
   t:connect("127.0.0.1", port("ssl"), "ssl")
@@ -57,6 +80,10 @@ action = function()
   p:send("def\n")
   p:receive_lines(1)
   p:close()
+
+  local left = nmap.new_socket()
+  left:set_timeout(5000)
+  left:connect("127.0.0.1", port("echo"))
   nmap.log_write("stdout", "done")
   return "done"
 end
