@@ -19,8 +19,6 @@
 -- @name stdnse
 -- @copyright Same as Portolan
 
-local coroutine = require "coroutine"
-local math = require "math"
 local nmap = require "nmap"
 local string = require "string"
 local table = require "table"
