@@ -60,6 +60,10 @@ struct nsock {
    * none yet (0.0.0.0:0, as Nmap prints it). */
   int trace;
   struct sockaddr_storage tlocal, tremote;
+  /* A connect timed out: the connection is gone here, but the script
+   * still holds an open socket, as in Nmap: close prints CLOSE and
+   * succeeds. */
+  int stale;
 };
 
 static const char *const status_names[] = {"ERROR", "ERROR", "TIMEOUT", "EOF",
@@ -86,7 +90,9 @@ static void note_local(struct nsock *s) {
 }
 
 static void trace_head(const struct nsock *s, char dir, char *buf, size_t len) {
-  nse_trace_head(buf, len, s->c->kind == SOCKIO_UDP ? "UDP" : "TCP",
+  /* Without a connection (stale) it was a TCP connect. */
+  int udp = s->c != NULL && s->c->kind == SOCKIO_UDP;
+  nse_trace_head(buf, len, udp ? "UDP" : "TCP",
                  (const struct sockaddr *)&s->tlocal, dir,
                  (const struct sockaddr *)&s->tremote);
 }
@@ -95,7 +101,7 @@ static void trace_head(const struct nsock *s, char dir, char *buf, size_t len) {
  * completes, whatever its outcome. */
 static void trace_action(const struct nsock *s, const char *what) {
   char head[128];
-  if (!s->trace || s->c == NULL)
+  if (!s->trace || (s->c == NULL && !s->stale))
     return;
   trace_head(s, '>', head, sizeof head);
   nse_trace_action(head, what);
@@ -120,14 +126,16 @@ static void drop_conn(struct nsock *s) {
     s->c = NULL;
   }
   s->blen = 0;
+  s->stale = 0;
   memset(&s->tlocal, 0, sizeof s->tlocal);
 }
 
 /* The socket lock closes the sockets of a finished thread. */
 static void member_close(struct socklock_member *m) {
   struct nsock *s = (struct nsock *)((char *)m - offsetof(struct nsock, m));
+  trace_action(s, "CLOSE"); /* Nmap prints it for these too */
+  s->stale = 0;
   if (s->c != NULL) {
-    trace_action(s, "CLOSE"); /* Nmap prints it for these too */
     sockio_close(s->c);
     s->c = NULL;
   }
@@ -136,7 +144,7 @@ static void member_close(struct socklock_member *m) {
 /* close: [-0, +1..2, -] */
 static int sock_close(lua_State *L) {
   struct nsock *s = check_sock(L);
-  if (s->c == NULL) {
+  if (s->c == NULL && !s->stale) {
     lua_pushboolean(L, 0);
     lua_pushliteral(L, "socket already closed");
     return 2;
@@ -396,10 +404,14 @@ static int k_connect(lua_State *L, int status, lua_KContext ctx) {
   trace_action(s, "CONNECT");
   /* A refused or failed socket stays open, as an nsock iod does: later
    * I/O gives nil, "ERROR" rather than raising. A timed-out attempt is
-   * closed so that it cannot complete behind the script's back. */
-  if (st == SST_TIMEOUT)
+   * closed so that it cannot complete behind the script's back, yet
+   * stays open for close (stale). */
+  if (st == SST_TIMEOUT) {
+    struct sockaddr_storage local = s->tlocal;
     drop_conn(s);
-  else if (st != SST_OK)
+    s->tlocal = local;
+    s->stale = 1;
+  } else if (st != SST_OK)
     socklock_leave(&s->m);
   return push_status(L, st);
 }

@@ -1,7 +1,8 @@
 #!/bin/bash
 # --script-trace for NSE sockets (NSE-NOTES §10.1): a prerule probe
 # (nse/trace/trace_probe.nse) drives every socket action against
-# servers/sockserv.py (echo, hello-then-close, UDP echo), a refused port and
+# servers/sockserv.py (echo, hello-then-close, UDP echo), a refused port, a
+# port whose SYNs an nft rule drops (connect timeout) and
 # `openssl s_server -rev`; the trace lines, with local ephemeral ports
 # replaced by LPORT, must equal nse/trace/trace_probe.expected. That file
 # is Nmap 7.93's output on the same servers: PT_TRACE_VS_NMAP=1 checks
@@ -14,12 +15,12 @@
 set -u
 . "$(dirname "$0")/lib.sh"
 require_root
-require_cmd openssl "$PT_PYTHON"
+require_cmd openssl nft "$PT_PYTHON"
 [ -x "${PORTOLAN:-}" ] || skip_test "PORTOLAN is not set to the binary"
 ns_setup nsetrace
 
 DIR="$PT_SRCDIR/tests/integration/nse/trace"
-P_ECHO=7003 P_HELLO=7006 P_UDP=7007 P_ECHO6=7008 P_REFUSED=7999 P_SSL=7443
+P_ECHO=7003 P_HELLO=7006 P_UDP=7007 P_ECHO6=7008 P_REFUSED=7999 P_DROPPED=7998 P_SSL=7443
 
 install -m 644 "$PT_LIB_DIR/servers/sockserv.py" "$PT_TMP/"
 ns_bg sockserv "$PT_PYTHON" "$PT_TMP/sockserv.py" --close-after 1.5 \
@@ -36,7 +37,16 @@ for p in $P_ECHO $P_HELLO $P_SSL; do
 done
 
 ARGS="echo=$P_ECHO,hello=$P_HELLO,udp=$P_UDP,echo6=$P_ECHO6"
-ARGS="$ARGS,refused=$P_REFUSED,ssl=$P_SSL"
+ARGS="$ARGS,refused=$P_REFUSED,dropped=$P_DROPPED,ssl=$P_SSL"
+
+ns_exec nft -f - <<NFT || fail "nft: cannot install the drop rule"
+table inet pt_trace {
+  chain input {
+    type filter hook input priority 0;
+    tcp dport $P_DROPPED drop
+  }
+}
+NFT
 
 # The lines from the first trace line to the probe's result (with the hex
 # dump rows and blank lines that follow data lines), local ports

@@ -1,7 +1,8 @@
 -- --script-trace lines of every socket action (NSE-NOTES 10.1): TCP
 -- connect, printable, escaped and binary data both ways, receive_buf,
 -- close (and a second close, which prints nothing), connect on an open
--- socket, a refused connect and a send on it, EOF, UDP sendto/receive,
+-- socket, a refused connect and a send on it, a connect that times out
+-- (still open for close), EOF, UDP sendto/receive,
 -- IPv6, a TLS connect and reconnect_ssl, and the CLOSE of a collected
 -- socket and of one left open when the thread ends.
 -- Servers: sockserv.py echo/hello/UDP echo/echo on ::1, `openssl s_server
@@ -45,6 +46,11 @@ action = function()
   r:connect("127.0.0.1", port("refused"))
   r:send("zz")
   r:close()
+
+  local d = nmap.new_socket()
+  d:set_timeout(500)
+  d:connect("127.0.0.1", port("dropped"))
+  d:close()
 
   local h = nmap.new_socket()
   h:set_timeout(5000)
