@@ -107,14 +107,15 @@ static void trace_action(const struct nsock *s, const char *what) {
   nse_trace_action(head, what);
 }
 
-/* Data: outgoing when the send is requested, incoming when received. */
+/* Data: outgoing when the send is requested (an empty send prints an
+ * empty line, as in Nmap), incoming when something was received. */
 static void trace_data(const struct nsock *s, char dir, const char *data,
                        size_t len) {
   char head[128];
-  if (!s->trace || s->c == NULL || data == NULL || len == 0)
+  if (!s->trace || s->c == NULL || (dir == '<' && len == 0))
     return;
   trace_head(s, dir, head, sizeof head);
-  nse_trace_data(head, data, len);
+  nse_trace_data(head, data != NULL ? data : "", len);
 }
 
 /* ---- release ---- */

@@ -1,5 +1,5 @@
 -- --script-trace lines of every socket action (NSE-NOTES 10.1): TCP
--- connect, printable, escaped and binary data both ways, receive_buf,
+-- connect, empty, printable, escaped and binary data both ways, receive_buf,
 -- close (and a second close, which prints nothing), connect on an open
 -- socket, a refused connect and a send on it, a connect that times out
 -- (still open for close), EOF, UDP sendto/receive,
@@ -20,6 +20,7 @@ action = function()
   local s = nmap.new_socket()
   s:set_timeout(5000)
   s:connect("127.0.0.1", port("echo"))
+  s:send("")
   s:send("hello world, this is printable text\n")
   s:receive_lines(1)
   s:send("hello, world, a longer line of text \1 ok\n")
