@@ -54,14 +54,16 @@ struct nsock {
   char *buf; /* receive_buf buffer */
   size_t blen, bcap;
   struct socklock_member m;
-  /* --script-trace (§10.1): on for the whole run, and the addresses the
-   * lines show. The local one is kept once known, because a refused
-   * connect loses it before CLOSE is printed; an unsent UDP socket has
-   * none yet (0.0.0.0:0, as Nmap prints it). */
+  /* --script-trace (§10.1): on for the whole run, and the addresses of
+   * the trace lines (and of get_info on a stale socket). The local one is
+   * kept once known, because a refused connect loses it before CLOSE is
+   * printed; an unsent UDP socket has none yet (0.0.0.0:0, as Nmap
+   * prints it). */
   int trace;
   struct sockaddr_storage tlocal, tremote;
   /* A connect timed out: the connection is gone here, but the script
-   * still holds an open socket, as in Nmap: close prints CLOSE and
+   * still holds an open socket, as in Nmap: I/O waits and times out
+   * (stale_io), get_info shows the attempt, close prints CLOSE and
    * succeeds. */
   int stale;
 };
@@ -79,7 +81,7 @@ static struct nsock *check_sock(lua_State *L) {
 static void note_local(struct nsock *s) {
   struct sockaddr_storage a = {0};
   int n = sizeof a, e;
-  if (!s->trace || s->c == NULL || s->tlocal.ss_family != AF_UNSPEC)
+  if (s->c == NULL || s->tlocal.ss_family != AF_UNSPEC)
     return;
   if (s->c->kind == SOCKIO_TCP)
     e = uv_tcp_getsockname(&s->c->u.tcp, (struct sockaddr *)&a, &n);
@@ -112,7 +114,7 @@ static void trace_action(const struct nsock *s, const char *what) {
 static void trace_data(const struct nsock *s, char dir, const char *data,
                        size_t len) {
   char head[128];
-  if (!s->trace || s->c == NULL || (dir == '<' && len == 0))
+  if (!s->trace || (s->c == NULL && !s->stale) || (dir == '<' && len == 0))
     return;
   trace_head(s, dir, head, sizeof head);
   nse_trace_data(head, data != NULL ? data : "", len);
@@ -481,6 +483,44 @@ static int sock_connect(lua_State *L) {
   return connect_body(L, 4);
 }
 
+/* ---- I/O after a connect timeout ---- */
+
+/* Pushes nmap.socket.sleep and returns 1, or pushes nothing and returns 0
+ * when it is not there (a bare state in unit tests). */
+static int push_sleep(lua_State *L) {
+  int top = lua_gettop(L);
+  luaL_getsubtable(L, LUA_REGISTRYINDEX, LUA_LOADED_TABLE);
+  if (lua_getfield(L, -1, "nmap") == LUA_TTABLE &&
+      lua_getfield(L, -1, "socket") == LUA_TTABLE &&
+      lua_getfield(L, -1, "sleep") == LUA_TFUNCTION) {
+    lua_replace(L, top + 1);
+    lua_settop(L, top + 1);
+    return 1;
+  }
+  lua_settop(L, top);
+  return 0;
+}
+
+static int k_stale(lua_State *L, int status, lua_KContext ctx) {
+  struct nsock *s = check_sock(L);
+  (void)status;
+  if (ctx)
+    trace_action(s, "SEND");
+  return push_status(L, SST_TIMEOUT);
+}
+
+/* send and receive* on a stale socket: in Nmap the connect attempt is
+ * still pending, so the call waits out the socket's timeout and gives
+ * nil, "TIMEOUT" (at once when there is no timeout, rather than never).
+ * The wait is nmap.socket.sleep's. */
+static int stale_io(lua_State *L, struct nsock *s, int is_send) {
+  if (s->timeout_ms > 0 && push_sleep(L)) {
+    lua_pushnumber(L, (double)s->timeout_ms / 1000.0);
+    lua_callk(L, 1, 0, is_send, k_stale);
+  }
+  return k_stale(L, LUA_OK, is_send);
+}
+
 /* ---- send ---- */
 
 /* Completion of send (ctx 0) and of reconnect_ssl (ctx 1). */
@@ -523,6 +563,10 @@ static int sock_send(lua_State *L) {
   size_t len;
   const char *data = luaL_checklstring(L, 2, &len);
   check_io(L, s);
+  if (s->c == NULL && s->stale) {
+    trace_data(s, '>', data, len);
+    return stale_io(L, s, 1);
+  }
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -589,6 +633,8 @@ static int k_recv(lua_State *L, int status, lua_KContext ctx) {
 static int do_recv(lua_State *L, enum sockio_op op, lua_Integer want) {
   struct nsock *s = check_sock(L);
   check_io(L, s);
+  if (s->c == NULL && s->stale)
+    return stale_io(L, s, 0);
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -718,6 +764,8 @@ static int sock_receive_buf(lua_State *L) {
   luaL_checktype(L, 3, LUA_TBOOLEAN);
   lua_settop(L, 3);
   check_io(L, s);
+  if (s->c == NULL && s->stale)
+    return stale_io(L, s, 0);
   int r = ensure_open(L, s);
   if (r != 0)
     return r;
@@ -785,6 +833,12 @@ static void push_addr(lua_State *L, const struct sockaddr_storage *ss, int ok,
 static int sock_get_info(lua_State *L) {
   struct nsock *s = check_sock(L);
   check_owner(L, s);
+  if (s->c == NULL && s->stale) { /* the addresses of the attempt */
+    lua_pushboolean(L, 1);
+    push_addr(L, &s->tlocal, s->tlocal.ss_family != AF_UNSPEC, s->af);
+    push_addr(L, &s->tremote, s->tremote.ss_family != AF_UNSPEC, s->af);
+    return 5;
+  }
   int r = ensure_open(L, s);
   if (r != 0)
     return r;

@@ -2,7 +2,8 @@
 -- connect, empty, printable, escaped and binary data both ways, receive_buf,
 -- close (and a second close, which prints nothing), connect on an open
 -- socket, a refused connect and a send on it, a connect that times out
--- (still open for close), EOF, UDP sendto/receive,
+-- (the socket stays open: I/O times out, get_info works, close succeeds),
+-- EOF, UDP sendto/receive,
 -- IPv6, a TLS connect and reconnect_ssl, and the CLOSE of a collected
 -- socket and of one left open when the thread ends.
 -- Servers: sockserv.py echo/hello/UDP echo/echo on ::1, `openssl s_server
@@ -51,7 +52,16 @@ action = function()
   local d = nmap.new_socket()
   d:set_timeout(500)
   d:connect("127.0.0.1", port("dropped"))
-  d:close()
+  local function show(what, ...)
+    local t = table.pack(...)
+    for i = 1, t.n do t[i] = tostring(t[i]) end
+    nmap.log_write("stdout", what .. " " .. table.concat(t, " "))
+  end
+  show("stale send", d:send("x"))
+  show("stale receive", d:receive())
+  local ok, lip, _, rip, rport = d:get_info()
+  show("stale get_info", ok, lip, rip, rport)
+  show("stale close", d:close())
 
   local h = nmap.new_socket()
   h:set_timeout(5000)
