@@ -21,6 +21,7 @@
 #include "core/errcode.h"
 #include "core/log.h"
 #include "core/xalloc.h"
+#include "nse/compat53.h"
 #include "nse/engine.h"
 #include "nse/lib_openssl.h"
 #include "nse/lib_zlib.h"
@@ -237,6 +238,7 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
   lua_pushlightuserdata(L, e);
   lua_rawsetp(L, LUA_REGISTRYINDEX, &nse_engine_key);
   luaL_openlibs(L);
+  nse_compat53_open(L);
   lua_getglobal(L, "next");
   lua_setfield(L, LUA_REGISTRYINDEX, "next");
   log_debug(1, "NSE: Using Lua %s.", LUA_VERSION_MAJOR "." LUA_VERSION_MINOR);
