@@ -166,7 +166,7 @@ n=$((n + 1))
 # Help and version.
 expect_ok "^Usage: portolan" -h
 expect_ok "TARGET SPECIFICATION" --help
-expect_ok "^Portolan version [0-9]+\.[0-9]+\.[0-9]+ \( https?://" -V
+expect_ok "^Portolan version [0-9]+\.[0-9]+\.[0-9]+ \( .+ \)$" -V
 expect_ok "Compiled with: .*liblua" --version
 
 echo "$n cases, $fails failures"
