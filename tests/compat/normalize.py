@@ -33,6 +33,21 @@ MASKS = [
     ("mysql-info", r"Thread ID: \d+", "Thread ID: <N>",
      "the server's connection counter"),
     ("mysql-info", r"Salt: .*", "Salt: <random>", "a fresh random salt"),
+    ("http-date", r": .* GMT; .* from local time\.", ": <date>; <skew> from local time.",
+     "the server's clock at the time of the request"),
+    ("http-headers", r"Date: .* GMT", "Date: <date>", "the time of the request"),
+    ("banner", r"\w{3}, \d+ \w{3} \d{4} \d\d:\d\d:\d\d [-+]\d{4}", "<date>",
+     "an SMTP greeting carries the time"),
+    ("banner", r"(MariaDB[^\\]*)\\x00[\s\S]*", r"\1\\x00<thread id, salt...>",
+     "a MySQL greeting carries the connection id and a random salt"),
+    ("redis-info", r"(Used CPU \((sys|user)\): )[\d.]+", r"\1<N>", "CPU time so far"),
+    ("redis-info", r"(Used memory: ).*", r"\1<N>", "the heap at that moment"),
+    ("redis-info", r"(Connected clients: )\d+", r"\1<N>", "other scripts' connections"),
+    ("memcached-info", r"(Uptime: )\d+ seconds", r"\1<N> seconds", "the time of the scan"),
+    ("memcached-info", r"(Server time: ).*", r"\1<date>", "the time of the scan"),
+    ("memcached-info", r"(Used CPU \((user|system)\): )[\d.]+", r"\1<N>", "CPU time so far"),
+    ("memcached-info", r"((Current|Total) connections: )\d+", r"\1<N>",
+     "other scripts' connections"),
     ("ssl-date", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\+\d\d:\d\d)?; [-+]?[0-9hms]+ from scanner time\.",
      "<date>; <skew> from scanner time.", "the time of the scan"),
 ]
@@ -155,9 +170,9 @@ def compare(ref_path, ours_path, known, ids):
             what = "missing from Portolan's output"
         else:
             what = "differs"
-        diff = "".join(difflib.unified_diff(
-            (a or "").splitlines(True), (b or "").splitlines(True),
-            "nmap", "portolan", n=1, lineterm="\n"))
+        diff = "\n".join(difflib.unified_diff(
+            (a or "").splitlines(), (b or "").splitlines(),
+            "nmap", "portolan", n=1, lineterm=""))
         if why:
             known_n += 1
             print("KNOWN  %s: %s (%s)" % (label, what, why))

@@ -81,6 +81,12 @@ local_interfaces = 127.0.0.1
 spool_directory = $d/spool
 log_file_path = $d/log/%slog
 keep_environment =
+# Many scripts connect at once (ssl-enum-ciphers alone opens dozens of
+# connections): no limit on concurrent or per-host connections, so that
+# no result depends on which scanner connects faster.
+smtp_accept_max = 1000
+smtp_accept_max_per_host = 1000
+smtp_connect_backlog = 256
 tls_advertise_hosts = *
 tls_certificate = $PT_TMP/tls/cert.pem
 tls_privatekey = $PT_TMP/tls/key.pem
