@@ -26,6 +26,7 @@
 #include "nse/lib_openssl.h"
 #include "nse/lib_zlib.h"
 #include "nse/nse_int.h"
+#include "nse/watchdog.h"
 
 int luaopen_nmap(lua_State *L);
 int luaopen_lpeg(lua_State *L);
@@ -91,23 +92,27 @@ static int nselib_searcher(lua_State *L) {
 }
 
 static const char CORO[] =
-    "local MARK, PREEMPTED = ...\n"
+    "local MARK, PREEMPTED, ENTER, LEAVE = ...\n"
     "local resume, yield, create = coroutine.resume, coroutine.yield, "
     "coroutine.create\n"
     "local error, select = error, select\n"
+    "local again\n"
     "local function handle(co, ok, ...)\n"
     "  if ok and MARK == ... then\n"
-    "    return handle(co, resume(co, yield(MARK)))\n"
+    "    return again(co, yield(MARK))\n"
     "  end\n"
     "  if ok and select('#', ...) == 0 then\n"
     "    local p = PREEMPTED()\n"
     "    if p == 1 then yield(MARK) end\n"
-    "    if p then return handle(co, resume(co)) end\n"
+    "    if p then return again(co) end\n"
     "  end\n"
     "  return ok, ...\n"
     "end\n"
+    "again = function(co, ...)\n"
+    "  return handle(co, LEAVE(ENTER(co), resume(co, ...)))\n"
+    "end\n"
     "function coroutine.resume(co, ...)\n"
-    "  return handle(co, resume(co, ...))\n"
+    "  return again(co, ...)\n"
     "end\n"
     "local nresume = coroutine.resume\n"
     "local function aux_wrap(ok, ...)\n"
@@ -192,6 +197,7 @@ static void *mem_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
       if (!cur->over)
         m->nover++;
       cur->over = 1;
+      watchdog_fire(); /* the hook ends the instance, pcall or not */
       return NULL;
     }
     owner = cur;
@@ -281,7 +287,9 @@ lua_State *nse_state_new(struct nse_engine *e, char **err) {
     abort(); /* constant text */
   lua_pushlightuserdata(L, (void *)&nse_yield_marker);
   lua_pushcfunction(L, sched_preempted);
-  lua_call(L, 2, 0);
+  lua_pushcfunction(L, watchdog_lua_enter);
+  lua_pushcfunction(L, watchdog_lua_leave);
+  lua_call(L, 4, 0);
 
   /* Libraries the engine itself uses (§1.5); missing ones are not fatal
    * so that a bare engine runs probe scripts without an nselib. */

@@ -31,6 +31,7 @@
 #include "core/xalloc.h"
 #include "nse/hostinfo.h"
 #include "nse/sched_int.h"
+#include "nse/watchdog.h"
 
 const char nse_yield_marker = 0;
 
@@ -347,6 +348,11 @@ struct sched *sched_new(struct nse_engine *e) {
   s->tick->data = s;
   uv_unref((uv_handle_t *)s->tick);
   s->runner_ref = thread_runner_ref(L);
+  if (watchdog_start(thread_kill_hook) != 0)
+    log_error("NSE: cannot start the watchdog: CPU-bound scripts will not "
+              "be interrupted");
+  else
+    s->watchdog = 1;
   lua_createtable(L, 0, 1);
   lua_pushglobaltable(L);
   lua_setfield(L, -2, "__index");
@@ -407,6 +413,8 @@ void sched_free(struct sched *s) {
     sched_thread_release(r);
     r = n;
   }
+  if (s->watchdog)
+    watchdog_stop();
   luaL_unref(s->e->L, LUA_REGISTRYINDEX, s->runner_ref);
   luaL_unref(s->e->L, LUA_REGISTRYINDEX, s->env_mt_ref);
   uv_close((uv_handle_t *)s->idle, (uv_close_cb)free);

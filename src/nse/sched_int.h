@@ -104,6 +104,7 @@ struct sched {
   int runner_ref;
   int env_mt_ref;
   int in_pass;
+  int watchdog;            /* watchdog_start succeeded */
   size_t ndone;            /* base threads ended (nse_engine_stats) */
   uint64_t first_start_ms; /* first resume of any thread, 0 before */
 };
@@ -126,6 +127,8 @@ void thread_resume(struct nse_thread *t);
 void thread_end(struct nse_thread *t);
 /* 1 when t's --script-timeout has run out. */
 int thread_expired(struct nse_thread *t);
+/* The hook the watchdog installs (watchdog.h). */
+void thread_kill_hook(lua_State *L, lua_Debug *ar);
 /* Why t must end now (KILL_TIMEOUT, KILL_MEMORY), or KILL_NONE. */
 enum kill thread_must_end(struct nse_thread *t);
 /* "<id>" (-d1) or "<id> M:<hex>" (-d2), and " against <target>". */

@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/xalloc.h"
 #include "nse/sched_int.h"
+#include "nse/watchdog.h"
 
 static void thread_free(struct nse_thread *t) {
   free(t);
@@ -270,33 +271,58 @@ enum kill thread_must_end(struct nse_thread *t) {
  * tables between blocking calls) are almost never interleaved. */
 #define SLICE_MS 250
 
-/* Count hook: time slices, and the hard limits for scripts that compute
+/* How long the thread may run before the hook is due: the rest of its
+ * slice, or of its --script-timeout if that is sooner. */
+static uint64_t thread_budget(struct nse_thread *t) {
+  uint64_t now = sched_now_ms(t->s), used = now - t->slice_ms;
+  uint64_t b = used >= SLICE_MS ? 1 : SLICE_MS - used;
+  int64_t limit = t->s->e->o->script_timeout_ms;
+  if (limit > 0 && t->started) {
+    uint64_t end = t->start_ms + (uint64_t)limit + 1;
+    uint64_t left = end > now ? end - now : 1;
+    if (left < b)
+      b = left;
+  }
+  return b;
+}
+
+/* Count hook, installed by the watchdog (watchdog.h) when a resume
+ * outlives its budget, never kept otherwise (a hook slows every Lua
+ * instruction): time slices, and the hard limits for scripts that compute
  * instead of waiting. Once a limit is hit, the hook fires at every instruction
  * of the thread and of the coroutine it is in: at the base coroutine it yields
  * (through pcall, which is yieldable in Lua 5.4), elsewhere it raises again and
  * again, so a pcall that catches the error gets no further than its next
  * instruction. */
-static void kill_hook(lua_State *L, lua_Debug *ar) {
+void thread_kill_hook(lua_State *L, lua_Debug *ar) {
   (void)ar;
   struct nse_thread *t = sched_current(L);
-  if (t == NULL)
+  if (t == NULL) {
+    lua_sethook(L, NULL, 0, 0);
     return;
+  }
   if (t->kill == KILL_NONE) {
     uv_update_time(t->s->e->loop);
     enum kill k = thread_must_end(t);
     if (k == KILL_NONE) {
       /* A nested coroutine yields to the coroutine.resume replacement,
        * which passes the preemption up (sched_preempted). */
-      if (lua_isyieldable(L) && sched_now_ms(t->s) - t->slice_ms >= SLICE_MS) {
+      int over = sched_now_ms(t->s) - t->slice_ms >= SLICE_MS;
+      if (over && lua_isyieldable(L)) {
         t->preempted = 1;
         lua_yield(L, 0);
+        return;
       }
+      /* Not due yet (the helper's clock runs a little ahead), or cannot
+       * yield here (inside a C function): look again later. */
+      lua_sethook(L, NULL, 0, 0);
+      watchdog_rearm(over ? 50 : thread_budget(t));
       return;
     }
     t->kill = k;
-    lua_sethook(t->co, kill_hook, LUA_MASKCOUNT, 1);
+    lua_sethook(t->co, thread_kill_hook, LUA_MASKCOUNT, 1);
     if (L != t->co)
-      lua_sethook(L, kill_hook, LUA_MASKCOUNT, 1);
+      lua_sethook(L, thread_kill_hook, LUA_MASKCOUNT, 1);
   }
   if (L == t->co && lua_isyieldable(L)) {
     lua_yield(L, 0); /* from a hook: returns, the yield happens after */
@@ -358,7 +384,9 @@ void thread_resume(struct nse_thread *t) {
   s->current = t;
   t->slice_ms = sched_now_ms(s);
   s->e->mem.current = t->acct;
+  watchdog_enter(t->co, thread_budget(t));
   int st = lua_resume(t->co, L, nargs, &nres);
+  watchdog_leave();
   s->e->mem.current = NULL;
   s->current = NULL;
   if (st == LUA_YIELD && t->kill != KILL_NONE) {
@@ -440,8 +468,6 @@ struct nse_thread *thread_new(struct job *j, struct nse_script *sc,
   t->refs = 1; /* dropped by thread_end */
   t->co = lua_newthread(L);
   t->co_ref = luaL_ref(L, LUA_REGISTRYINDEX);
-  /* The limits' hook (kill_hook); cheap at this period. */
-  lua_sethook(t->co, kill_hook, LUA_MASKCOUNT, 10000);
   if (!worker)
     t->acct = nse_mem_acct_new();
   t->next = j->threads;
