@@ -24,8 +24,17 @@ static int bn_gc(lua_State *L) {
   return 0;
 }
 
-/* Pushes an OpenSSL-allocated string and frees it. */
-static int push_ossl(lua_State *L, char *s) {
+int nse_push_bignum_as(lua_State *L, int idx, enum nse_bignum_form form) {
+  BIGNUM *bn = nse_check_bignum(L, idx);
+  if (form == NSE_BN_BIN) {
+    luaL_Buffer b;
+    int n = BN_num_bytes(bn);
+    unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
+    BN_bn2bin(bn, p);
+    luaL_pushresultsize(&b, (size_t)n);
+    return 1;
+  }
+  char *s = form == NSE_BN_HEX ? BN_bn2hex(bn) : BN_bn2dec(bn);
   if (s == NULL)
     return luaL_error(L, "out of memory");
   lua_pushstring(L, s);
@@ -34,21 +43,15 @@ static int push_ossl(lua_State *L, char *s) {
 }
 
 static int bn_tohex(lua_State *L) {
-  return push_ossl(L, BN_bn2hex(nse_check_bignum(L, 1)));
+  return nse_push_bignum_as(L, 1, NSE_BN_HEX);
 }
 
 static int bn_todec(lua_State *L) {
-  return push_ossl(L, BN_bn2dec(nse_check_bignum(L, 1)));
+  return nse_push_bignum_as(L, 1, NSE_BN_DEC);
 }
 
 static int bn_tobin(lua_State *L) {
-  BIGNUM *bn = nse_check_bignum(L, 1);
-  luaL_Buffer b;
-  int n = BN_num_bytes(bn);
-  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
-  BN_bn2bin(bn, p);
-  luaL_pushresultsize(&b, (size_t)n);
-  return 1;
+  return nse_push_bignum_as(L, 1, NSE_BN_BIN);
 }
 
 static int bn_num_bits(lua_State *L) {

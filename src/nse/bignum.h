@@ -16,4 +16,10 @@ void nse_push_bignum(lua_State *L, BIGNUM *bn);
 /* [-0, +0, v] The BIGNUM at idx, raising a type error otherwise. */
 BIGNUM *nse_check_bignum(lua_State *L, int idx);
 
+enum nse_bignum_form { NSE_BN_BIN, NSE_BN_DEC, NSE_BN_HEX };
+/* [-0, +1, v] Pushes the BIGNUM at idx as big-endian bytes, decimal text or
+ * hex text: the methods :tobin/:todec/:tohex and openssl.bignum_bn2bin/
+ * bn2dec/bn2hex share it. */
+int nse_push_bignum_as(lua_State *L, int idx, enum nse_bignum_form form);
+
 #endif

@@ -445,30 +445,15 @@ static int openssl_bignum_hex2bn(lua_State *L) {
 }
 
 static int openssl_bignum_bn2bin(lua_State *L) {
-  BIGNUM *bn = nse_check_bignum(L, 1);
-  luaL_Buffer b;
-  int n = BN_num_bytes(bn);
-  unsigned char *p = (unsigned char *)luaL_buffinitsize(L, &b, (size_t)n);
-  BN_bn2bin(bn, p);
-  luaL_pushresultsize(&b, (size_t)n);
-  return 1;
-}
-
-/* [-0, +1, e] Pushes an OpenSSL-allocated string and frees it. */
-static int push_ossl_string(lua_State *L, char *s) {
-  if (s == NULL)
-    return raise_ossl(L, "out of memory");
-  lua_pushstring(L, s);
-  OPENSSL_free(s);
-  return 1;
+  return nse_push_bignum_as(L, 1, NSE_BN_BIN);
 }
 
 static int openssl_bignum_bn2dec(lua_State *L) {
-  return push_ossl_string(L, BN_bn2dec(nse_check_bignum(L, 1)));
+  return nse_push_bignum_as(L, 1, NSE_BN_DEC);
 }
 
 static int openssl_bignum_bn2hex(lua_State *L) {
-  return push_ossl_string(L, BN_bn2hex(nse_check_bignum(L, 1)));
+  return nse_push_bignum_as(L, 1, NSE_BN_HEX);
 }
 
 /* [-0, +1, e] bignum_rand(bits): uniformly random, top bit not forced. */
