@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "core/errcode.h"
+#include "core/textquote.h"
 #include "core/services.h"
 #include "core/xalloc.h"
 
@@ -32,25 +33,6 @@
 #define ILLEGAL_488                                                            \
   "Error #488: Your port specifications are illegal.  Example of proper "      \
   "form: \"-100,200-1024,T:3000-4000,U:60000-\""
-
-/* Copies `in` for quoting in a one-line message: bytes outside printable
- * ASCII become \xNN and long input is cut with "...", so no input can
- * break the message over lines or flood the terminal. */
-static const char *quote(const char *in, char *buf, size_t len) {
-  size_t w = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-    if (w + 8 >= len || w > 200) {
-      snprintf(buf + w, len - w, "...");
-      return buf;
-    }
-    if (*p >= 0x20 && *p < 0x7f)
-      buf[w++] = (char)*p;
-    else
-      w += (size_t)snprintf(buf + w, len - w, "\\x%02x", *p);
-  }
-  buf[w] = '\0';
-  return buf;
-}
 
 struct bitmaps {
   uint8_t bits[PROTO_COUNT][65536 / 8];
@@ -120,7 +102,7 @@ static int parse_item(const char *item, size_t len, unsigned protos,
                       size_t errlen) {
   char *tok = xstrndup(item, len);
   char shown[256];
-  quote(tok, shown, sizeof shown);
+  text_quote(tok, shown, sizeof shown);
   int rc = 0;
   unsigned char c0 = (unsigned char)tok[0];
   if (islower(c0) || c0 == '*' || c0 == '?') {

@@ -25,26 +25,8 @@
 #include <string.h>
 
 #include "core/errcode.h"
+#include "core/textquote.h"
 #include "core/xalloc.h"
-
-/* Copies `in` for quoting in a one-line message: bytes outside printable
- * ASCII become \xNN and long input is cut with "...", so no input can
- * break the message over lines or flood the terminal. */
-static const char *quote(const char *in, char *buf, size_t len) {
-  size_t w = 0;
-  for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
-    if (w + 8 >= len || w > 200) {
-      snprintf(buf + w, len - w, "...");
-      return buf;
-    }
-    if (*p >= 0x20 && *p < 0x7f)
-      buf[w++] = (char)*p;
-    else
-      w += (size_t)snprintf(buf + w, len - w, "\\x%02x", *p);
-  }
-  buf[w] = '\0';
-  return buf;
-}
 
 static void oct_set(uint8_t set[32], unsigned v) {
   set[v / 8] |= (uint8_t)(1u << (v % 8));
@@ -265,7 +247,7 @@ int target_spec_parse(const char *text, int af, struct target_spec *out,
   if (errlen > 0)
     err[0] = '\0';
   char shown[256];
-  quote(text, shown, sizeof shown);
+  text_quote(text, shown, sizeof shown);
   size_t len = strlen(text);
   int prefix;
   if (split_mask(text, &len, &prefix) != 0) {
@@ -301,7 +283,7 @@ int target_spec_parse(const char *text, int af, struct target_spec *out,
     snprintf(err, errlen,
              "Hostname %s resolves, but not to any IPv6 address. Try "
              "scanning without -6",
-             quote(part, shown, sizeof shown));
+             text_quote(part, shown, sizeof shown));
     free(part);
     return PT_EPARSE;
   }
