@@ -55,7 +55,13 @@ MASKS = [
 # pairs(): the order is the hash order, which differs between runs and
 # between Lua 5.3 and 5.4; the items are compared as a set.
 UNORDERED = [
-    ("mysql-info", r"^(\|\s+Some Capabilities: )(.*)$"),
+    ("mysql-info", r"^(\|\s+Some Capabilities: )(.*)$", ","),
+    # nselib/vulns.lua: "IDs:" and "References:" come from pairs() too.
+    ("*", r"^(\|\s+IDs:  )(.*)$", "  "),
+]
+# Headers whose more indented following lines are such a set, one per line.
+UNORDERED_LINES = [
+    ("*", re.compile(r"^\|(\s+)References:$")),
 ]
 
 SECTIONS = {
@@ -80,14 +86,36 @@ def mask(script, text):
         if sid in ("*", script):
             text = re.sub(pat, rep, text)
     lines = text.split("\n")
-    for sid, pat in UNORDERED:
-        if sid != script:
+    for sid, pat, sep in UNORDERED:
+        if sid not in ("*", script):
             continue
         for i, line in enumerate(lines):
             m = re.match(pat, line)
             if m:
-                items = sorted(x.strip() for x in m.group(2).split(","))
-                lines[i] = m.group(1) + ", ".join(items)
+                items = sorted(x.strip() for x in m.group(2).split(sep.strip() or sep))
+                lines[i] = m.group(1) + (sep if sep.strip() == "" else sep + " ").join(
+                    x for x in items if x)
+    for sid, pat in UNORDERED_LINES:
+        if sid not in ("*", script):
+            continue
+        i = 0
+        while i < len(lines):
+            m = pat.match(lines[i])
+            i += 1
+            if not m:
+                continue
+            # "|_" (the block's last line) counts as "| " for depth and order
+            plain = lambda l: "| " + l[2:] if l.startswith("|_") else l
+            depth = lambda l: len(plain(l)[1:]) - len(plain(l)[1:].lstrip(" "))
+            j = i
+            while j < len(lines) and depth(lines[j]) > len(m.group(1)):
+                j += 1
+            last = j > i and lines[j - 1].startswith("|_")
+            body = sorted(plain(l) for l in lines[i:j])
+            if last:
+                body[-1] = "|_" + body[-1][2:]
+            lines[i:j] = body
+            i = j
     return "\n".join(lines)
 
 

@@ -29,6 +29,12 @@ PORT      STATE SERVICE
 | http-robots.txt: 2 disallowed entries 
 |_/private/ /tmp/
 |_http-title: Portolan compat page
+| http-vuln-cve2011-3192: 
+|   VULNERABLE:
+|     IDs:  CVE:CVE-2011-3192  BID:49303
+|     References:
+|       https://www.securityfocus.com/bid/49303
+|_      https://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2011-3192
 3306/tcp  open  mysql
 | mysql-info: 
 |   Thread ID: 5
@@ -37,7 +43,8 @@ PORT      STATE SERVICE
 
 # Nmap done at Sun Nov 29 03:09:27 2026 -- 1 IP address (1 host up) scanned in 29.52 seconds
 EOF
-# Equal after masking: other order, thread id, salt, capability order.
+# Equal after masking: other order, thread id, salt, capability order,
+# vulns IDs and References order (pairs() order in nselib).
 cat >"$TMP/same.txt" <<'EOF'
 # Portolan 0.1.0 scan initiated Sun Nov 29 03:09:58 2026 as: portolan x
 Nmap scan report for 127.0.0.1
@@ -48,6 +55,12 @@ PORT      STATE SERVICE
 |_http-title: Portolan compat page
 | http-robots.txt: 2 disallowed entries 
 |_/private/ /tmp/
+| http-vuln-cve2011-3192: 
+|   VULNERABLE:
+|     IDs:  BID:49303  CVE:CVE-2011-3192
+|     References:
+|       https://cve.mitre.org/cgi-bin/cvename.cgi?name=CVE-2011-3192
+|_      https://www.securityfocus.com/bid/49303
 |_auth-owners: www-data
 3306/tcp  open  mysql
 | mysql-info: 
