@@ -464,8 +464,20 @@ static void print_indented(FILE *f, const char *text) {
 
 /* XML text escaping as Nmap's --script-help -oX writes it. */
 static void xml_escape(FILE *f, const char *s) {
-  for (; *s; s++) {
-    switch (*s) {
+  for (const char *p = s; *p; p++) {
+    unsigned char c = (unsigned char)*p;
+    /* Nmap's XML writer: "--" never appears (the text may sit in a
+     * comment), and every byte outside printable ASCII is a character
+     * reference of its own (a UTF-8 character becomes several). */
+    if (c == '-' && p > s && p[-1] == '-') {
+      fputs("&#45;", f);
+      continue;
+    }
+    if (c < 0x20 || c >= 0x7f) {
+      fprintf(f, "&#x%x;", c);
+      continue;
+    }
+    switch (c) {
     case '&':
       fputs("&amp;", f);
       break;
@@ -481,17 +493,8 @@ static void xml_escape(FILE *f, const char *s) {
     case '\'':
       fputs("&apos;", f);
       break;
-    case '\n':
-      fputs("&#xa;", f);
-      break;
-    case '\r':
-      fputs("&#xd;", f);
-      break;
-    case '\t':
-      fputs("&#x9;", f);
-      break;
     default:
-      fputc(*s, f);
+      fputc(c, f);
     }
   }
 }

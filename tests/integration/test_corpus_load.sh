@@ -16,7 +16,9 @@
 # name exactly those two, which proves the loop can fail.
 #
 # Where Nmap is installed, the text of `--script-help all` must equal Nmap's
-# line for line (after Nmap's "Starting Nmap" banner). No network is used.
+# line for line (after Nmap's "Starting Nmap" banner), and so must its XML
+# form (-oX; the order of <directory>'s attributes is Nmap's pairs() order
+# and varies between its runs). No network is used.
 set -u
 . "$(dirname "$0")/lib.sh"
 PT_TEST_NAME=corpus_load
@@ -93,6 +95,22 @@ if command -v nmap >/dev/null 2>&1 && [ -s "$TMP/nmap.out" ]; then
   if ! diff -u "$TMP/ref.out" "$TMP/nmap.out" >"$TMP/help.diff"; then
     bad "--script-help all differs from nmap's ($(($(grep -c '^[-+]' "$TMP/help.diff") - 2)) lines):"
     head -n 20 "$TMP/help.diff" >&2
+  fi
+fi
+
+# The XML form (-oX) as well; Nmap names its data directory through its
+# binary's directory (/usr/bin/../share/nmap), Portolan by its real path.
+if command -v nmap >/dev/null 2>&1; then
+  (cd "$TMP" && timeout 60 nmap --script-help all -oX "$TMP/ref.xml" >/dev/null 2>&1)
+  timeout 60 "$PORTOLAN" --datadir /usr/share/nmap --script-help all \
+    -oX "$TMP/ours.xml" >/dev/null 2>&1 || bad "--script-help all -oX failed"
+  sed -i 's|="[^"]*/\.\./share/nmap/|="/usr/share/nmap/|g' "$TMP/ref.xml"
+  # Nmap writes the attributes of <directory> in pairs() order (either).
+  sed -i 's|<directory path="\([^"]*\)" name="\([^"]*\)">|<directory name="\2" path="\1">|' \
+    "$TMP/ref.xml" "$TMP/ours.xml"
+  if ! diff "$TMP/ref.xml" "$TMP/ours.xml" >"$TMP/xml.diff"; then
+    bad "--script-help all -oX differs from nmap's ($(grep -c '^>' "$TMP/xml.diff") lines):"
+    head -c 1500 "$TMP/xml.diff" >&2
   fi
 fi
 
