@@ -37,6 +37,7 @@ install: build
 	cmake --install $(BUILD) --prefix $(PREFIX)
 
 compat: build
+	@bash scripts/install-deps.sh --compat
 	@bash tests/compat/run.sh $(BUILD)/portolan
 
 format:

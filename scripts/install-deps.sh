@@ -14,7 +14,13 @@ BUILD_PKGS="build-essential cmake pkg-config liblua5.4-dev lua5.4 libuv1-dev
 TEST_PKGS="nmap ndiff python3 python3-libnmap libxml2-utils iproute2 nftables
   iptables oidentd nginx-light openssl procps psmisc dnsmasq-base
   ncat socat passwd util-linux coreutils openssh-server openssh-client
-  time gzip"
+  time gzip redis-server memcached"
+# `make compat` only (scripts/install-deps.sh --compat): the heavier servers
+# of tests/compat/ (Nmap's scripts against real services on both engines).
+COMPAT_PKGS="vsftpd exim4-daemon-light rsync mariadb-server postgresql"
+if [ "${1:-}" = "--compat" ]; then
+  TEST_PKGS="$TEST_PKGS $COMPAT_PKGS"
+fi
 
 if ! command -v dpkg-query >/dev/null 2>&1; then
   echo "install-deps: not a Debian system; install by hand:" \
