@@ -5,60 +5,22 @@
  * field was picked), and type checks on sessions and channels. Talking to a
  * real OpenSSH server is tests/integration/test_libssh2.sh's job. Checks
  * run as Lua in a bare state with only the module loaded (global `l`). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-#include <lauxlib.h>
-#include <lualib.h>
-
+#include "lua_harness.h"
 #include "nse/lib_libssh2.h"
 
 static const char prelude[] =
-    "function EQ(got, want, what)\n"
-    "  if got ~= want then\n"
-    "    error(string.format('%s: got %q, want %q', what, tostring(got),\n"
-    "      tostring(want)), 2)\n"
-    "  end\n"
-    "end\n"
-    "function RAISES(pat, f, ...)\n"
-    "  local ok, err = pcall(f, ...)\n"
-    "  if ok then error('no error, expected ' .. pat, 2) end\n"
-    "  if not tostring(err):find(pat, 1, true) then\n"
-    "    error('error ' .. tostring(err) .. ', expected ' .. pat, 2)\n"
-    "  end\n"
-    "end\n"
     /* base64.dec stub: shows its input. */
     "package.preload.base64 = function()\n"
     "  return { dec = function(s) return '<' .. s .. '>' end }\n"
     "end\n";
 
 static int setup(void **state) {
-  lua_State *L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_requiref(L, "libssh2", luaopen_libssh2, 1);
-  lua_setglobal(L, "l");
-  if (luaL_dostring(L, prelude) != LUA_OK)
-    return -1;
-  *state = L;
-  return 0;
-}
-
-static int teardown(void **state) {
-  lua_close(*state);
-  return 0;
-}
-
-static void run(void **state, const char *code) {
-  lua_State *L = *state;
-  if (luaL_dostring(L, code) != LUA_OK)
-    fail_msg("%s", lua_tostring(L, -1));
+  return lua_harness_setup(state, "libssh2", luaopen_libssh2, "l", prelude);
 }
 
 static void test_functions(void **state) {
@@ -143,10 +105,14 @@ static void test_read_publickey(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_functions, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_session_open_args, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_type_checks, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_read_publickey, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_functions, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_session_open_args, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_type_checks, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_read_publickey, setup,
+                                      lua_harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,56 +3,17 @@
  * schedule through DES_string_to_key, bignum arithmetic, and the errors
  * bad arguments must raise. The checks run as Lua in a bare state with
  * only the module loaded (as global `o`), plus hex helpers H/X. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
-
-#include <cmocka.h>
-#include <lauxlib.h>
-#include <lualib.h>
-
+#include "lua_harness.h"
 #include "nse/lib_openssl.h"
 
 static const char prelude[] =
     "function H(s) return (s:gsub('.', function(c)\n"
     "  return string.format('%02x', c:byte()) end)) end\n"
     "function X(h) return (h:gsub('%x%x', function(x)\n"
-    "  return string.char(tonumber(x, 16)) end)) end\n"
-    "function EQ(got, want, what)\n"
-    "  if got ~= want then\n"
-    "    error(string.format('%s: got %s, want %s', what, tostring(got),\n"
-    "      tostring(want)), 2)\n"
-    "  end\n"
-    "end\n"
-    "function RAISES(pat, f, ...)\n"
-    "  local ok, err = pcall(f, ...)\n"
-    "  if ok then error('no error, expected ' .. pat, 2) end\n"
-    "  if not tostring(err):find(pat, 1, true) then\n"
-    "    error('error ' .. tostring(err) .. ', expected ' .. pat, 2)\n"
-    "  end\n"
-    "end\n";
+    "  return string.char(tonumber(x, 16)) end)) end\n";
 
 static int setup(void **state) {
-  lua_State *L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_requiref(L, "openssl", luaopen_openssl, 1);
-  lua_setglobal(L, "o");
-  if (luaL_dostring(L, prelude) != LUA_OK)
-    return -1;
-  *state = L;
-  return 0;
-}
-
-static int teardown(void **state) {
-  lua_close(*state);
-  return 0;
-}
-
-static void run(void **state, const char *code) {
-  lua_State *L = *state;
-  if (luaL_dostring(L, code) != LUA_OK)
-    fail_msg("%s", lua_tostring(L, -1));
+  return lua_harness_setup(state, "openssl", luaopen_openssl, "o", prelude);
 }
 
 static void test_digests(void **state) {
@@ -262,12 +223,16 @@ static void test_bignum(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_digests, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_hmac, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_ciphers, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_des_key, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_rand_and_lists, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bignum, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_digests, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_hmac, setup, lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_ciphers, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_des_key, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_rand_and_lists, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_bignum, setup, lua_harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

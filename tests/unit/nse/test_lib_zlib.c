@@ -4,36 +4,17 @@
  * sources, deflate streams into function and object sinks, and the errors
  * and bounds bad input must hit. Checks run as Lua in a bare state with
  * only the module loaded (as global `z`). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <cmocka.h>
-#include <lauxlib.h>
-#include <lualib.h>
 #include <zlib.h>
 
+#include "lua_harness.h"
 #include "nse/lib_zlib.h"
 
 static const char prelude[] =
-    "function EQ(got, want, what)\n"
-    "  if got ~= want then\n"
-    "    error(string.format('%s: got %q, want %q', what, tostring(got),\n"
-    "      tostring(want)), 2)\n"
-    "  end\n"
-    "end\n"
-    "function RAISES(pat, f, ...)\n"
-    "  local ok, err = pcall(f, ...)\n"
-    "  if ok then error('no error, expected ' .. pat, 2) end\n"
-    "  if not tostring(err):find(pat, 1, true) then\n"
-    "    error('error ' .. tostring(err) .. ', expected ' .. pat, 2)\n"
-    "  end\n"
-    "end\n"
     /* Text with lines, some repetition and a little binary. */
     "TEXT = {}\n"
     "for i = 1, 300 do TEXT[i] = 'line ' .. i .. ' ' .. ('ab'):rep(i % 7) "
@@ -41,25 +22,7 @@ static const char prelude[] =
     "TEXT = table.concat(TEXT, '\\n') .. '\\n\\0\\255 tail without newline'\n";
 
 static int setup(void **state) {
-  lua_State *L = luaL_newstate();
-  luaL_openlibs(L);
-  luaL_requiref(L, "zlib", luaopen_zlib, 1);
-  lua_setglobal(L, "z");
-  if (luaL_dostring(L, prelude) != LUA_OK)
-    return -1;
-  *state = L;
-  return 0;
-}
-
-static int teardown(void **state) {
-  lua_close(*state);
-  return 0;
-}
-
-static void run(void **state, const char *code) {
-  lua_State *L = *state;
-  if (luaL_dostring(L, code) != LUA_OK)
-    fail_msg("%s", lua_tostring(L, -1));
+  return lua_harness_setup(state, "zlib", luaopen_zlib, "z", prelude);
 }
 
 static void test_checksums(void **state) {
@@ -249,11 +212,15 @@ static void test_sources_and_sinks(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test_setup_teardown(test_checksums, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_compress, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_bomb, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_gzip_stream, setup, teardown),
-      cmocka_unit_test_setup_teardown(test_sources_and_sinks, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_checksums, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_compress, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_bomb, setup, lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_gzip_stream, setup,
+                                      lua_harness_teardown),
+      cmocka_unit_test_setup_teardown(test_sources_and_sinks, setup,
+                                      lua_harness_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
