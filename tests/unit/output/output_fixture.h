@@ -6,11 +6,16 @@
 #define PORTOLAN_TESTS_OUTPUT_FIXTURE_H
 
 #include <arpa/inet.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "core/host.h"
 #include "core/options.h"
@@ -55,6 +60,19 @@ static inline void fix_teardown_env(void) {
   unlink(fix_services_path);
 }
 
+/* The two above as cmocka per-test set-up and tear-down. */
+static inline int fix_setup(void **state) {
+  (void)state;
+  fix_setup_env();
+  return 0;
+}
+
+static inline int fix_teardown(void **state) {
+  (void)state;
+  fix_teardown_env();
+  return 0;
+}
+
 static inline struct host *fix_host(const char *ip) {
   struct sockaddr_storage ss;
   memset(&ss, 0, sizeof ss);
@@ -79,6 +97,13 @@ static inline struct host *fix_host(const char *ip) {
   h->rttvar_us = 270;
   h->timeout_us = 100000;
   return h;
+}
+
+/* Sets ports from..to (TCP, inclusive) to one state and reason. */
+static inline void fix_ports(struct host *h, uint16_t from, uint16_t to,
+                             enum port_state state, enum reason reason) {
+  for (uint32_t p = from; p <= to; p++)
+    host_port_set(h, PROTO_TCP, (uint16_t)p, state, reason, 0);
 }
 
 struct fix_run {

@@ -1,24 +1,6 @@
 /* Grepable output (-oG) against Nmap 7.93's lines for the same results
  * (reference runs g1, g4, g5, g7, g10 on loopback and in a namespace). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-
-#include <cmocka.h>
-
 #include "output_fixture.h"
-
-static int setup(void **state) {
-  (void)state;
-  fix_setup_env();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  fix_teardown_env();
-  return 0;
-}
 
 /* -v adds "# Ports scanned"; every shown port is listed; no scripts. */
 static void test_reference_verbose(void **state) {
@@ -27,8 +9,7 @@ static void test_reference_verbose(void **state) {
   fix_run_init(&r, "./portolan -sT -v --reason", "1-3,38997,41355");
   r.o.verbosity = 1;
   struct host *h = fix_script_host(&r);
-  for (uint16_t p = 1; p <= 3; p++)
-    host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
+  fix_ports(h, 1, 3, PS_CLOSED, RSN_CONN_REFUSED);
   char *out = fix_render(writer_grepable_new, &r, &h, 1);
   assert_string_equal(
       out, "# Portolan " PORTOLAN_VERSION
@@ -54,8 +35,7 @@ static void test_ignored_state(void **state) {
   fix_run_init(&r, "portolan", NULL);
   struct host *h = fix_host("127.0.0.1");
   h->name = xstrdup("localhost");
-  for (uint16_t p = 1; p <= 30; p++)
-    host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
+  fix_ports(h, 1, 30, PS_CLOSED, RSN_CONN_REFUSED);
   struct port *pt = host_port_set(h, PROTO_TCP, 22, PS_OPEN, RSN_SYN_ACK, 0);
   struct service *s = port_service(pt);
   service_set_str(&s->name, "ssh");
@@ -79,8 +59,7 @@ static void test_ignored_state(void **state) {
                   "(protocol 2.0)/, 443/open/tcp//ssl|http//a|b\\x09c\\x0A/"
                   "\tIgnored State: closed (29)\n# Nmap done"));
   free(out);
-  for (uint16_t p = 1000; p <= 1029; p++)
-    host_port_set(h, PROTO_TCP, p, PS_FILTERED, RSN_NO_RESPONSE, 0);
+  fix_ports(h, 1000, 1029, PS_FILTERED, RSN_NO_RESPONSE);
   out = fix_render(writer_grepable_new, &r, &h, 1);
   assert_non_null(strstr(out, "(protocol 2.0)/, 443/open/tcp//ssl|http//"
                               "a|b\\x09c\\x0A/\n# Nmap done"));
@@ -95,8 +74,7 @@ static void test_all_ignored(void **state) {
   struct fix_run r;
   fix_run_init(&r, "portolan", NULL);
   struct host *h = fix_host("127.0.0.1");
-  for (uint16_t p = 1; p <= 30; p++)
-    host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
+  fix_ports(h, 1, 30, PS_CLOSED, RSN_CONN_REFUSED);
   char *out = fix_render(writer_grepable_new, &r, &h, 1);
   assert_non_null(strstr(out, "Host: 127.0.0.1 ()\tPorts: \tIgnored State: "
                               "closed (30)\n"));
@@ -143,5 +121,5 @@ int main(void) {
       cmocka_unit_test(test_all_ignored),
       cmocka_unit_test(test_down_and_udp),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fix_setup, fix_teardown);
 }

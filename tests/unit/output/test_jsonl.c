@@ -1,25 +1,7 @@
 /* JSON lines (-oJ): exact records for small cases, and a round trip through
  * python3's json module that decodes every line and gets back the exact
  * bytes and structure the scripts produced (docs/json-lines.md). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-
-#include <cmocka.h>
-
 #include "output_fixture.h"
-
-static int setup(void **state) {
-  (void)state;
-  fix_setup_env();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  fix_teardown_env();
-  return 0;
-}
 
 /* The exact records of a tiny run. */
 static void test_records(void **state) {
@@ -186,5 +168,5 @@ int main(void) {
       cmocka_unit_test(test_records),
       cmocka_unit_test(test_python_round_trip),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fix_setup, fix_teardown);
 }

@@ -2,12 +2,6 @@
  * the same results on loopback (reference runs in the expected strings;
  * only the Portolan header line and Nmap's "Read data files" line
  * differ). */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-
-#include <cmocka.h>
-
 #include "output_fixture.h"
 
 static struct writer *make_file(FILE *f, int owns) {
@@ -16,18 +10,6 @@ static struct writer *make_file(FILE *f, int owns) {
 
 static struct writer *make_screen(FILE *f, int owns) {
   return writer_normal_new(f, owns, 1);
-}
-
-static int setup(void **state) {
-  (void)state;
-  fix_setup_env();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  fix_teardown_env();
-  return 0;
 }
 
 /* nmap -sT -n -Pn -p 41355,38997,1-30 127.0.0.1 -oN n1.txt -v --reason */
@@ -165,14 +147,11 @@ static void test_not_shown_several_states(void **state) {
   fix_run_init(&r, "portolan", "1-60,1000-1039,2000-2029,8080");
   struct host *h = fix_host("127.0.0.1");
   h->srtt_us = 130;
-  for (uint16_t p = 1; p <= 60; p++)
-    host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
+  fix_ports(h, 1, 60, PS_CLOSED, RSN_CONN_REFUSED);
   host_port_set(h, PROTO_TCP, 22, PS_OPEN, RSN_SYN_ACK, 0);
   host_port_set(h, PROTO_TCP, 8080, PS_OPEN, RSN_SYN_ACK, 0);
-  for (uint16_t p = 1000; p <= 1039; p++)
-    host_port_set(h, PROTO_TCP, p, PS_FILTERED, RSN_NO_RESPONSE, 0);
-  for (uint16_t p = 2000; p <= 2029; p++)
-    host_port_set(h, PROTO_TCP, p, PS_FILTERED, RSN_HOST_UNREACH, 0);
+  fix_ports(h, 1000, 1039, PS_FILTERED, RSN_NO_RESPONSE);
+  fix_ports(h, 2000, 2029, PS_FILTERED, RSN_HOST_UNREACH);
   r.st.elapsed = 0.13;
   char *out = fix_render(make_file, &r, &h, 1);
   const char *body = strstr(out, "Nmap scan report");
@@ -204,8 +183,7 @@ static void test_ignored_threshold(void **state) {
       fix_run_init(&r, "portolan", NULL);
       r.o.verbosity = verbose;
       struct host *h = fix_host("127.0.0.1");
-      for (uint16_t p = 1; p <= count; p++)
-        host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
+      fix_ports(h, 1, count, PS_CLOSED, RSN_CONN_REFUSED);
       char *out = fix_render(make_file, &r, &h, 1);
       if (n == 25) {
         assert_null(strstr(out, "Not shown"));
@@ -584,5 +562,5 @@ int main(void) {
       cmocka_unit_test(test_fingerprints),
       cmocka_unit_test(test_screen_bug_note),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fix_setup, fix_teardown);
 }

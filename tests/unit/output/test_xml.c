@@ -2,27 +2,9 @@
  * checked by the tools that read Nmap XML: xmllint against nmap.dtd,
  * python3-libnmap and ndiff. A missing tool skips only its own check, with
  * a message. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-
-#include <cmocka.h>
-
 #include "output_fixture.h"
 
 #define DTD "/usr/share/nmap/nmap.dtd"
-
-static int setup(void **state) {
-  (void)state;
-  fix_setup_env();
-  return 0;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  fix_teardown_env();
-  return 0;
-}
 
 static const char *const head =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
@@ -43,8 +25,7 @@ static void test_reference_ports(void **state) {
   r.o.verbosity = 1;
   r.o.no_stylesheet = 1;
   struct host *h = fix_host("127.0.0.1");
-  for (uint16_t p = 1; p <= 3; p++)
-    host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
+  fix_ports(h, 1, 3, PS_CLOSED, RSN_CONN_REFUSED);
   host_port_set(h, PROTO_TCP, 41355, PS_OPEN, RSN_SYN_ACK, 0);
   host_port_set(h, PROTO_TCP, 38997, PS_OPEN, RSN_SYN_ACK, 0);
   char *out = fix_render(writer_xml_new, &r, &h, 1);
@@ -171,14 +152,10 @@ static void test_extraports(void **state) {
   struct fix_run r;
   fix_run_init(&r, "portolan", NULL);
   struct host *h = fix_host("127.0.0.1");
-  for (uint16_t p = 1; p <= 150; p++)
-    host_port_set(h, PROTO_TCP, p, PS_CLOSED, RSN_CONN_REFUSED, 0);
-  for (uint16_t p = 100; p <= 109; p++)
-    host_port_set(h, PROTO_TCP, p, PS_FILTERED, RSN_NO_RESPONSE, 0);
-  for (uint16_t p = 1000; p <= 1019; p++)
-    host_port_set(h, PROTO_TCP, p, PS_FILTERED, RSN_NO_RESPONSE, 0);
-  for (uint16_t p = 2000; p <= 2029; p++)
-    host_port_set(h, PROTO_TCP, p, PS_FILTERED, RSN_HOST_UNREACH, 0);
+  fix_ports(h, 1, 150, PS_CLOSED, RSN_CONN_REFUSED);
+  fix_ports(h, 100, 109, PS_FILTERED, RSN_NO_RESPONSE);
+  fix_ports(h, 1000, 1019, PS_FILTERED, RSN_NO_RESPONSE);
+  fix_ports(h, 2000, 2029, PS_FILTERED, RSN_HOST_UNREACH);
   host_port_set(h, PROTO_TCP, 22, PS_OPEN, RSN_SYN_ACK, 0);
   char *out = fix_render(writer_xml_new, &r, &h, 1);
   assert_non_null(strstr(
@@ -381,5 +358,5 @@ int main(void) {
       cmocka_unit_test(test_libnmap),
       cmocka_unit_test(test_ndiff),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, fix_setup, fix_teardown);
 }
