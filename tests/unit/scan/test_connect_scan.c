@@ -43,6 +43,31 @@ static int listen_any(int backlog, uint16_t *port) {
   return fd;
 }
 
+/* A listener whose accept queue is full, so SYNs to its port are dropped
+ * (the port looks filtered): backlog 0 admits one connection and the
+ * others wait unanswered. */
+struct full_port {
+  uint16_t port;
+  int lfd;
+  int fill[3];
+};
+
+static void full_open(struct full_port *fp) {
+  fp->lfd = listen_any(0, &fp->port);
+  struct sockaddr_in fa = lo_addr("127.0.0.1", fp->port);
+  for (int i = 0; i < 3; i++) {
+    fp->fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+    connect(fp->fill[i], (struct sockaddr *)&fa, sizeof fa);
+  }
+  usleep(50000);
+}
+
+static void full_close(struct full_port *fp) {
+  for (int i = 0; i < 3; i++)
+    close(fp->fill[i]);
+  close(fp->lfd);
+}
+
 /* A port that was just free: bound, never listened, closed. */
 static uint16_t closed_port(void) {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -162,17 +187,11 @@ static void test_open_closed(void **state) {
  * retransmissions allowed, while an open and a closed port are reported. */
 static void test_filtered(void **state) {
   (void)state;
-  uint16_t full, open, closed = closed_port();
-  int lf = listen_any(0, &full);
+  uint16_t open, closed = closed_port();
+  struct full_port fp;
+  full_open(&fp);
+  uint16_t full = fp.port;
   int lo = listen_any(4, &open);
-  /* Fill the queue of `full`: backlog 0 admits one, more are dropped. */
-  int fill[3];
-  struct sockaddr_in fa = lo_addr("127.0.0.1", full);
-  for (int i = 0; i < 3; i++) {
-    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(fill[i], (struct sockaddr *)&fa, sizeof fa);
-  }
-  usleep(50000);
   uint16_t ports[3] = {full, open, closed};
   qsort(ports, 3, sizeof ports[0], cmp_u16);
   struct portlist pl = {0};
@@ -200,9 +219,7 @@ static void test_filtered(void **state) {
   connect_scan_free(cs);
   opts_free(&o);
   close_loop(&loop);
-  for (int i = 0; i < 3; i++)
-    close(fill[i]);
-  close(lf);
+  full_close(&fp);
   close(lo);
 }
 
@@ -210,17 +227,10 @@ static void test_filtered(void **state) {
  * timed_out set, long before its retransmissions would end. */
 static void test_host_timeout(void **state) {
   (void)state;
-  uint16_t full;
-  int lf = listen_any(0, &full);
-  struct sockaddr_in fa = lo_addr("127.0.0.1", full);
-  int fill[3];
-  for (int i = 0; i < 3; i++) {
-    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(fill[i], (struct sockaddr *)&fa, sizeof fa);
-  }
-  usleep(50000);
+  struct full_port fp;
+  full_open(&fp);
   struct portlist pl = {0};
-  pl.ports[PROTO_TCP] = &full;
+  pl.ports[PROTO_TCP] = &fp.port;
   pl.n[PROTO_TCP] = 1;
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -242,9 +252,7 @@ static void test_host_timeout(void **state) {
   connect_scan_free(cs);
   opts_free(&o);
   close_loop(&loop);
-  for (int i = 0; i < 3; i++)
-    close(fill[i]);
-  close(lf);
+  full_close(&fp);
 }
 
 /* Many hosts and many ports: every port of every host is classified, and
@@ -351,17 +359,10 @@ static void test_emfile(void **state) {
 
 static void test_stop(void **state) {
   (void)state;
-  uint16_t full;
-  int lf = listen_any(0, &full);
-  struct sockaddr_in fa = lo_addr("127.0.0.1", full);
-  int fill[3];
-  for (int i = 0; i < 3; i++) {
-    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(fill[i], (struct sockaddr *)&fa, sizeof fa);
-  }
-  usleep(50000);
+  struct full_port fp;
+  full_open(&fp);
   struct portlist pl = {0};
-  pl.ports[PROTO_TCP] = &full;
+  pl.ports[PROTO_TCP] = &fp.port;
   pl.n[PROTO_TCP] = 1;
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -379,9 +380,7 @@ static void test_stop(void **state) {
   connect_scan_free(cs);
   opts_free(&o);
   close_loop(&loop);
-  for (int i = 0; i < 3; i++)
-    close(fill[i]);
-  close(lf);
+  full_close(&fp);
 }
 
 static void test_discovery(void **state) {
@@ -437,19 +436,13 @@ static void on_reent(struct host *h, void *ud) {
 }
 
 static void reentrancy(int mode) {
-  uint16_t full, closed = closed_port();
-  int lf = listen_any(0, &full);
-  struct sockaddr_in fa = lo_addr("127.0.0.1", full);
-  int fill[3];
-  for (int i = 0; i < 3; i++) {
-    fill[i] = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
-    connect(fill[i], (struct sockaddr *)&fa, sizeof fa);
-  }
-  usleep(50000);
+  uint16_t closed = closed_port();
+  struct full_port fp;
+  full_open(&fp);
   struct portlist fast = {0}, slow = {0};
   fast.ports[PROTO_TCP] = &closed;
   fast.n[PROTO_TCP] = 1;
-  slow.ports[PROTO_TCP] = &full;
+  slow.ports[PROTO_TCP] = &fp.port;
   slow.n[PROTO_TCP] = 1;
   uv_loop_t loop;
   uv_loop_init(&loop);
@@ -480,9 +473,7 @@ static void reentrancy(int mode) {
   }
   close_loop(&loop);
   opts_free(&o);
-  for (int i = 0; i < 3; i++)
-    close(fill[i]);
-  close(lf);
+  full_close(&fp);
 }
 
 static void test_stop_in_callback(void **state) {
