@@ -31,8 +31,8 @@ static char servers[64];
 static int silent_fd = -1;
 static char silent_servers[64];
 
-/* A UDP port that is free now (bound, read, released). */
-static int free_port(int type) {
+/* A socket of `type` bound to 127.0.0.1 on a port the kernel picks. */
+static int bind_loopback(int type, int *port) {
   int fd = socket(AF_INET, type, 0);
   assert_true(fd >= 0);
   struct sockaddr_in a = {.sin_family = AF_INET};
@@ -40,8 +40,23 @@ static int free_port(int type) {
   assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
   socklen_t len = sizeof a;
   assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
-  close(fd);
-  return ntohs(a.sin_port);
+  *port = ntohs(a.sin_port);
+  return fd;
+}
+
+/* A port that is free now (bound, read, released). */
+static int free_port(int type) {
+  int port;
+  close(bind_loopback(type, &port));
+  return port;
+}
+
+static void stop_dnsmasq(void) {
+  if (dnsmasq_pid > 0) {
+    kill(dnsmasq_pid, SIGTERM);
+    waitpid(dnsmasq_pid, NULL, 0);
+    dnsmasq_pid = -1;
+  }
 }
 
 /* True once dnsmasq answers on its TCP port (it binds UDP and TCP). */
@@ -89,11 +104,7 @@ static int start_dnsmasq(void) {
       snprintf(servers, sizeof servers, "127.0.0.1:%d", port);
       return 0;
     }
-    if (dnsmasq_pid > 0) {
-      kill(dnsmasq_pid, SIGTERM);
-      waitpid(dnsmasq_pid, NULL, 0);
-      dnsmasq_pid = -1;
-    }
+    stop_dnsmasq();
   }
   return -1;
 }
@@ -104,23 +115,15 @@ static int setup(void **state) {
   if (start_dnsmasq() != 0)
     fprintf(stderr, "dnsmasq unavailable: server tests skipped\n");
   /* A bound UDP socket that never answers: lookups against it time out. */
-  silent_fd = socket(AF_INET, SOCK_DGRAM, 0);
-  struct sockaddr_in a = {.sin_family = AF_INET};
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  bind(silent_fd, (struct sockaddr *)&a, sizeof a);
-  socklen_t len = sizeof a;
-  getsockname(silent_fd, (struct sockaddr *)&a, &len);
-  snprintf(silent_servers, sizeof silent_servers, "127.0.0.1:%d",
-           ntohs(a.sin_port));
+  int port;
+  silent_fd = bind_loopback(SOCK_DGRAM, &port);
+  snprintf(silent_servers, sizeof silent_servers, "127.0.0.1:%d", port);
   return 0;
 }
 
 static int teardown(void **state) {
   (void)state;
-  if (dnsmasq_pid > 0) {
-    kill(dnsmasq_pid, SIGTERM);
-    waitpid(dnsmasq_pid, NULL, 0);
-  }
+  stop_dnsmasq();
   if (silent_fd >= 0)
     close(silent_fd);
   return 0;
@@ -169,6 +172,14 @@ static void resolve(struct dns *d, const char *name, int family,
   r->in_submit = 0;
 }
 
+/* A fresh loop with a resolver on it that asks the server list `list`. */
+static struct dns *open_dns(uv_loop_t *loop, const char *list) {
+  uv_loop_init(loop);
+  struct dns *d;
+  assert_int_equal(dns_new(loop, list, &d), 0);
+  return d;
+}
+
 static void finish_loop(uv_loop_t *loop, struct dns *d) {
   dns_close(d);
   uv_run(loop, UV_RUN_DEFAULT);
@@ -185,9 +196,7 @@ static void test_forward_reverse(void **state) {
   (void)state;
   NEED_DNSMASQ();
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct dns *d;
-  assert_int_equal(dns_new(&loop, servers, &d), 0);
+  struct dns *d = open_dns(&loop, servers);
   struct result a, b, c, e, f;
   resolve(d, "www.example.test", AF_INET, &a);
   resolve(d, "nosuch.invalid", AF_INET, &b);
@@ -224,9 +233,7 @@ static void test_numeric_stays_local(void **state) {
   (void)state;
   /* The server never answers: numeric names must not need it. */
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct dns *d;
-  assert_int_equal(dns_new(&loop, silent_servers, &d), 0);
+  struct dns *d = open_dns(&loop, silent_servers);
   struct result a, b, c, e;
   resolve(d, "127.0.0.9", AF_INET, &a);
   resolve(d, "::1", AF_UNSPEC, &b);
@@ -251,9 +258,7 @@ static void test_parallel(void **state) {
   (void)state;
   NEED_DNSMASQ();
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct dns *d;
-  assert_int_equal(dns_new(&loop, servers, &d), 0);
+  struct dns *d = open_dns(&loop, servers);
   enum { N = 300 };
   static struct result r[N];
   for (int i = 0; i < N; i++) {
@@ -274,9 +279,7 @@ static void test_parallel(void **state) {
 static void test_timeout(void **state) {
   (void)state;
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct dns *d;
-  assert_int_equal(dns_new(&loop, silent_servers, &d), 0);
+  struct dns *d = open_dns(&loop, silent_servers);
   dns_set_timeout(d, 200, 1);
   struct result a;
   resolve(d, "slow.example.test", AF_INET, &a);
@@ -293,12 +296,10 @@ static void test_set_timeout_keeps_servers(void **state) {
   (void)state;
   NEED_DNSMASQ();
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct dns *d;
   /* A dead server first, dnsmasq second: both must survive the rebuild. */
   char list[160];
   snprintf(list, sizeof list, "%s,%s", silent_servers, servers);
-  assert_int_equal(dns_new(&loop, list, &d), 0);
+  struct dns *d = open_dns(&loop, list);
   dns_set_timeout(d, 300, 2);
   struct result a;
   resolve(d, "kept.example.test", AF_INET, &a);
@@ -319,9 +320,7 @@ static void close_from_cb(int status, const struct sockaddr_storage *addrs,
 static void test_close_cancels(void **state) {
   (void)state;
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct dns *d;
-  assert_int_equal(dns_new(&loop, silent_servers, &d), 0);
+  struct dns *d = open_dns(&loop, silent_servers);
   struct result a, b;
   resolve(d, "never.example.test", AF_INET, &a);
   resolve(d, "127.0.0.1", AF_INET, &b); /* answered, not yet delivered */
@@ -334,8 +333,7 @@ static void test_close_cancels(void **state) {
   assert_int_equal(uv_loop_close(&loop), 0);
 
   /* Closing from inside a callback cancels the others. */
-  uv_loop_init(&loop);
-  assert_int_equal(dns_new(&loop, silent_servers, &d), 0);
+  d = open_dns(&loop, silent_servers);
   closing_dns = d;
   memset(&a, 0, sizeof a);
   assert_int_equal(dns_resolve(d, "127.0.0.2", AF_INET, close_from_cb, &a), 0);
