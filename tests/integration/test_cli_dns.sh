@@ -4,26 +4,9 @@
 # A dnsmasq inside a throwaway namespace is the only DNS server used.
 set -u
 P=${PORTOLAN:?set PORTOLAN to the portolan binary}
-NS=pt-clidns-$$
-TMP=$(mktemp -d /tmp/pt-clidns.XXXXXX)
-fails=0
-cleanup() {
-  ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
-if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS" 2>/dev/null; then
-  echo "SKIP: needs root and ip netns"
-  exit 77
-fi
-command -v dnsmasq >/dev/null || { echo "SKIP: dnsmasq missing"; exit 77; }
-ns() { ip netns exec "$NS" "$@"; }
-ns ip link set lo up
+# shellcheck source=tests/integration/ns_checks.sh
+. "$(dirname "$0")/ns_checks.sh"
+nsc_setup clidns dnsmasq
 ns dnsmasq --no-daemon --no-resolv --no-hosts --port 5353 \
   --listen-address 127.0.0.1 --bind-interfaces \
   --address=/example.test/127.0.0.7 \
@@ -79,5 +62,4 @@ run --dns-servers 'not a server!' -sL 127.0.0.1
 [ "$rc" -eq 1 ] || fail "bad --dns-servers: status $rc"
 grep -q "dns-servers" "$TMP/err" || fail "bad --dns-servers: $(cat "$TMP/err")"
 
-[ "$fails" -eq 0 ] && echo PASS
-[ "$fails" -eq 0 ]
+nsc_result

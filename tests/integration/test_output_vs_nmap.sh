@@ -7,36 +7,12 @@
 # stays inside the namespace.
 set -u
 P=${PORTOLAN:?set PORTOLAN to the portolan binary}
-NS=pt-outcmp-$$
-TMP=$(mktemp -d /tmp/pt-outcmp.XXXXXX)
-pids=()
-fails=0
-
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
-
-if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS" 2>/dev/null; then
-  echo "SKIP: needs root and ip netns"
-  exit 77
-fi
-for tool in nmap ncat nft; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
-done
-ns() { ip netns exec "$NS" "$@"; }
+# shellcheck source=tests/integration/ns_checks.sh
+. "$(dirname "$0")/ns_checks.sh"
+nsc_setup outcmp nmap ncat nft
 # Nmap warns about an nselib/ in the working directory (the source tree).
 P=$(readlink -f "$P")
 cd "$TMP" || exit 1
-ns ip link set lo up
 ns nft -f - <<'EOF' || { echo "FAIL: nft setup"; exit 1; }
 table inet ptcmp {
   chain input {
@@ -52,12 +28,7 @@ for port in 22 8080; do
   ns timeout 300 ncat -lk 127.0.0.1 "$port" >/dev/null 2>&1 &
   pids+=($!)
 done
-for port in 22 8080; do
-  for _ in $(seq 1 50); do
-    ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break
-    sleep 0.1
-  done
-done
+nsc_wait_tcp 22 8080
 
 # What may differ: program name and version lines, wall-clock times,
 # latencies, Nmap's own warnings and data-file notes.
@@ -145,5 +116,4 @@ compare scripts $BASE -p 22,8080 --script "$TMP/outtest.nse" 127.0.0.1
 # Not yet: -sL, where src/run leaves the host reason unknown (Nmap:
 # user-set) and counts no host as down (Nmap: all of them).
 
-[ "$fails" -eq 0 ] && echo "PASS" || echo "$fails failures"
-[ "$fails" -eq 0 ]
+nsc_result

@@ -8,34 +8,10 @@ set -u
 P=${PORTOLAN:?set PORTOLAN to the portolan binary}
 PY=/usr/bin/python3
 DTD=/usr/share/nmap/nmap.dtd
-NS=pt-rep-$$
-TMP=$(mktemp -d /tmp/pt-rep.XXXXXX)
-pids=()
-fails=0
-
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
-  ip netns pids "$NS" 2>/dev/null | xargs -r kill 2>/dev/null
-  ip netns del "$NS" 2>/dev/null
-  rm -rf "$TMP"
-}
-trap cleanup EXIT INT TERM
-
-fail() {
-  echo "FAIL: $*"
-  fails=$((fails + 1))
-}
-
-if [ "$(id -u)" -ne 0 ] || ! ip netns add "$NS" 2>/dev/null; then
-  echo "SKIP: needs root and ip netns"
-  exit 77
-fi
-for tool in xmllint ndiff ncat nft; do
-  command -v "$tool" >/dev/null || { echo "SKIP: $tool missing"; exit 77; }
-done
+# shellcheck source=tests/integration/ns_checks.sh
+. "$(dirname "$0")/ns_checks.sh"
+nsc_setup rep xmllint ndiff ncat nft
 [ -r "$DTD" ] || { echo "SKIP: $DTD missing"; exit 77; }
-ip netns exec "$NS" ip link set lo up
-ns() { ip netns exec "$NS" "$@"; }
 
 # Listeners on fixed ports: they live only inside our namespace.
 OPEN_PORTS="22 80 8080"
@@ -44,12 +20,8 @@ for port in $OPEN_PORTS; do
   pids+=($!)
 done
 # Wait (bounded) until every listener accepts.
-for port in $OPEN_PORTS; do
-  for _ in $(seq 1 50); do
-    ns bash -c "exec 3<>/dev/tcp/127.0.0.1/$port" 2>/dev/null && break
-    sleep 0.1
-  done
-done
+# shellcheck disable=SC2086 # the list splits into ports
+nsc_wait_tcp $OPEN_PORTS
 PORTS=20-25,80,443,8080,9000-9010
 
 for run in a b; do
@@ -162,5 +134,4 @@ recs = [json.loads(l) for l in open(sys.argv[1], encoding="utf-8")]
 assert recs and recs[-1].get("type") == "stats", recs[-1:]
 ' "$TMP/int.jsonl" || fail "interrupted JSON lines not closed by a stats record"
 
-[ "$fails" -eq 0 ] && echo "PASS" || echo "$fails failures"
-[ "$fails" -eq 0 ]
+nsc_result
