@@ -160,6 +160,15 @@ static int is_new_try(lua_State *co, const char **msg) {
   return yes;
 }
 
+/* Stores an error result (text of n bytes) for the thread's script;
+ * flags marks it (SRESULT_ERROR or SRESULT_TIMEOUT) for the writers. */
+static void store_error(struct nse_thread *t, const char *text, size_t n,
+                        unsigned flags) {
+  struct script_result *r = sresult_new(t->script->id, text, n, NULL);
+  r->flags |= flags;
+  store_result(t, r);
+}
+
 static void thread_error(struct nse_thread *t) {
   lua_State *L = t->s->e->L;
   char info[128], tgt[160], tmp[64];
@@ -187,10 +196,7 @@ static void thread_error(struct nse_thread *t) {
   } else if (!t->worker) {
     static const char text[] = "ERROR: Script execution failed (use -d to "
                                "debug)";
-    struct script_result *r =
-        sresult_new(t->script->id, text, sizeof text - 1, NULL);
-    r->flags |= SRESULT_ERROR;
-    store_result(t, r);
+    store_error(t, text, sizeof text - 1, SRESULT_ERROR);
   }
 }
 
@@ -204,11 +210,8 @@ static void thread_timed_out(struct nse_thread *t) {
   /* Portolan reports the timeout (issue #5); Nmap drops it silently. */
   char *text = xasprintf("ERROR: Script timed out after %gs",
                          (double)t->s->e->o->script_timeout_ms / 1000.0);
-  struct script_result *r =
-      sresult_new(t->script->id, text, strlen(text), NULL);
+  store_error(t, text, strlen(text), SRESULT_TIMEOUT);
   free(text);
-  r->flags |= SRESULT_TIMEOUT;
-  store_result(t, r);
 }
 
 /* An instance over its --script-mem-limit (nse_int.h): the scan goes
@@ -228,11 +231,8 @@ static void thread_out_of_memory(struct nse_thread *t) {
                    : xasprintf("ERROR: Script exceeded its memory limit "
                                "(%zu bytes)",
                                lim);
-  struct script_result *r =
-      sresult_new(t->script->id, text, strlen(text), NULL);
+  store_error(t, text, strlen(text), SRESULT_ERROR);
   free(text);
-  r->flags |= SRESULT_ERROR;
-  store_result(t, r);
 }
 
 /* Reports why a killed thread ends (nothing for Ctrl-C and orphans). */
