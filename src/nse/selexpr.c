@@ -143,15 +143,20 @@ out:
   return q;
 }
 
+/* The right side of a binary form whose left side ended at q (-1: the
+ * left side did not parse): the keyword `op`, then an expression. */
+static long right_side(struct ctx *c, long q, const char *op, int *v) {
+  if (q < 0)
+    return -1;
+  q = keyword(c, skip_space(c, q), op);
+  if (q < 0)
+    return -1;
+  return expression(c, skip_space(c, q), v);
+}
+
 static long conjunct(struct ctx *c, long p, int *v) {
   int a, b;
-  long q = value(c, p, &a);
-  if (q < 0)
-    return -1;
-  q = keyword(c, skip_space(c, q), "and");
-  if (q < 0)
-    return -1;
-  q = expression(c, skip_space(c, q), &b);
+  long q = right_side(c, value(c, p, &a), "and", &b);
   if (q < 0)
     return -1;
   *v = a && b;
@@ -163,12 +168,7 @@ static long disjunct(struct ctx *c, long p, int *v) {
   long q = conjunct(c, p, &a);
   if (q < 0)
     q = value(c, p, &a);
-  if (q < 0)
-    return -1;
-  q = keyword(c, skip_space(c, q), "or");
-  if (q < 0)
-    return -1;
-  q = expression(c, skip_space(c, q), &b);
+  q = right_side(c, q, "or", &b);
   if (q < 0)
     return -1;
   *v = a || b;
