@@ -13,24 +13,23 @@
 
 static const char hexdig[] = "0123456789ABCDEF";
 
-void outfmt_screen(FILE *f, const char *s, size_t n) {
+/* The screen escaping; keep_lines lets \t and \n through as they are. */
+static void screen_bytes(FILE *f, const char *s, size_t n, int keep_lines) {
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)s[i];
-    if ((c >= 0x20 && c <= 0x7e) || c == '\t' || c == '\n')
+    if ((c >= 0x20 && c <= 0x7e) || (keep_lines && (c == '\t' || c == '\n')))
       fputc(c, f);
     else
       fprintf(f, "\\x%c%c", hexdig[c >> 4], hexdig[c & 15]);
   }
 }
 
+void outfmt_screen(FILE *f, const char *s, size_t n) {
+  screen_bytes(f, s, n, 1);
+}
+
 void outfmt_screen_line(FILE *f, const char *s, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c <= 0x7e)
-      fputc(c, f);
-    else
-      fprintf(f, "\\x%c%c", hexdig[c >> 4], hexdig[c & 15]);
-  }
+  screen_bytes(f, s, n, 0);
 }
 
 void outfmt_xml(FILE *f, const char *s, size_t n) {
