@@ -449,6 +449,10 @@ static int connect_body(lua_State *L, int top) {
   struct nse_thread *t = sched_current(L);
   trace_action(s, "CLOSE");
   drop_conn(s); /* an open socket is closed first (§7.2) */
+  /* Past its instance's cap the connect fails the way an nsock failure
+   * does in Nmap (false, message): scripts already handle that shape. */
+  if (t != NULL && socklock_instance_full(L, t))
+    return push_error(L, 1, SOCKLOCK_FULL_MSG);
   if (t != NULL && !socklock_enter(L, t, &s->m))
     return sched_yield(L, top, k_connect_again);
   snprintf(s->sni, sizeof s->sni, "%s", sni != NULL ? sni : "");

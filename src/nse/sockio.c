@@ -30,6 +30,7 @@ static void handle_closed(uv_handle_t *h) {
     return;
   tls_free(c->tls);
   free(c->data);
+  free(c->rbuf);
   free(c);
 }
 
@@ -255,10 +256,16 @@ static int flush_tls(struct sockio *c) {
 
 /* ---- reads ---- */
 
+static char *rbuf_of(struct sockio *c) {
+  if (c->rbuf == NULL)
+    c->rbuf = xmalloc(SOCKIO_RBUF);
+  return c->rbuf;
+}
+
 static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b) {
   struct sockio *c = h->data;
   (void)hint;
-  *b = uv_buf_init(c->rbuf, sizeof c->rbuf);
+  *b = uv_buf_init(rbuf_of(c), SOCKIO_RBUF);
 }
 
 /* Moves decrypted bytes into the operation. Returns 0, or the status that
@@ -266,7 +273,7 @@ static void alloc_cb(uv_handle_t *h, size_t hint, uv_buf_t *b) {
 static enum sockio_status drain_tls(struct sockio *c) {
   for (;;) {
     size_t n = 0;
-    int r = tls_read(c->tls, c->rbuf, sizeof c->rbuf, &n);
+    int r = tls_read(c->tls, rbuf_of(c), SOCKIO_RBUF, &n);
     if (r == 0) {
       append(c, c->rbuf, n);
       continue;

@@ -28,6 +28,10 @@ struct nse_thread;
  * nothing a script could get from Nmap is cut shorter here. */
 #define SOCKIO_PASS_CAP (1u << 20)
 
+/* Size of the read buffer: one full TLS record (16 KiB of plaintext) per
+ * read, and a recv large enough that a 1 MiB pass takes 64 calls. */
+#define SOCKIO_RBUF 16384
+
 enum sockio_kind { SOCKIO_TCP, SOCKIO_UDP };
 
 enum sockio_op {
@@ -77,7 +81,11 @@ struct sockio {
   char *data;   /* bytes received by this operation */
   size_t len, cap;
 
-  char rbuf[16384]; /* libuv read buffer (one read at a time) */
+  /* libuv read buffer (one read at a time), SOCKIO_RBUF bytes, malloc'd
+   * at the first read and never zeroed: most connections read a few
+   * hundred bytes, and a zeroed inline array cost a memset and fresh
+   * pages per connection (issue #5 profile). NULL until then. */
+  char *rbuf;
 };
 
 /* Creates a connection with an initialised handle and timer. bind_addr may

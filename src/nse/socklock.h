@@ -49,4 +49,18 @@ size_t socklock_waiting(lua_State *L);
  * sockets, hence the quarter. */
 int socklock_default_cap(void);
 
+/* Issue #5: one script instance (a base thread and its workers together)
+ * may have at most socklock_instance_cap() connected sockets, so that it
+ * cannot take every descriptor from the others: an eighth of the
+ * descriptor limit left after the reserve of 64, at least 16 (1024
+ * descriptors give 120). The other instances keep seven eighths. */
+int socklock_instance_cap(void);
+/* 1 when t's instance already has socklock_instance_cap() connected
+ * sockets (the caller then fails its connect without parking). */
+int socklock_instance_full(lua_State *L, struct nse_thread *t);
+/* The message of that failure (after false). */
+#define SOCKLOCK_FULL_MSG                                                      \
+  "Nsock connect failed immediately: too many sockets in this script "         \
+  "instance"
+
 #endif

@@ -9,7 +9,8 @@
 # an immortal worker (--script-timeout ends them all, reported as timed
 # out); a memory bomb and a memory bomb in a worker that retries in pcall
 # (--script-mem-limit ends that instance only); an error storm; 5000
-# workers; 300 sockets never closed; servers that send without end, one
+# workers; 300 sockets never closed; one instance opening 260 sockets
+# under a 256-descriptor limit (capped per instance); servers that send without end, one
 # byte a second, accept and hang, answer TLS with garbage, reset mid-read.
 # Progress lines (--stats-every) are checked too. Max RSS of the run comes
 # from /usr/bin/time -f %M.
@@ -103,9 +104,25 @@ if ldd "$PORTOLAN" 2>/dev/null | grep -q libasan; then
 fi
 [ "$rss_kb" -le "$bound_kb" ] || bad "max RSS ${rss_kb} KB (bound $((bound_kb / 1024)) MB)"
 
+# Per-instance socket cap (socklock.h): under a 256-descriptor limit one
+# instance gets (256 - 64) / 8 = 24 sockets, then connect gives false and
+# the message; another instance still connects meanwhile (without the cap
+# the hog took 234 descriptors and the other instance got none).
+cap=$(((256 - 64) / 8))
+cout="$PT_TMP/cap.out"
+ns_exec timeout 60 bash -c 'ulimit -n 256 && exec "$@"' sh \
+  "$PORTOLAN" -n -Pn -sT -p "$P_HANG" 127.0.0.1 \
+  --script "$H/hcap.nse,$H/hcapother.nse" --script-args "hang=$P_HANG" \
+  >"$cout" 2>"$PT_TMP/cap.err" ||
+  bad "socket cap run: exit status $?; $(head -n3 "$PT_TMP/cap.err")"
+grep -Eq "^\|_hcap: $cap of 260 connected; first refusal: false, Nsock connect failed immediately: too many sockets in this script instance\$" "$cout" ||
+  bad "socket hog not capped at $cap: $(grep -A1 'hcap:' "$cout" | head -n2)"
+grep -q '^|_hcapother: 5 of 5 connected$' "$cout" ||
+  bad "an instance beside the hog was starved: $(grep hcapother "$cout")"
+
 if [ "$failures" -gt 0 ]; then
   pt_log "output:"
-  cat "$out" >&2
+  cat "$out" "$cout" >&2
   fail "$failures check(s) failed"
 fi
 pt_log "ok"
