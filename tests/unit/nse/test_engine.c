@@ -18,6 +18,7 @@
 #include "core/options.h"
 #include "core/xalloc.h"
 #include "nse/engine.h"
+#include "script_spec.h"
 
 static char srcdir[4096];
 
@@ -44,24 +45,11 @@ static void run_pre(struct run *r, const char *spec, const char *args,
   struct scan_opts o;
   opts_init(&o);
   o.script_scan = 1;
-  if (spec[0] == '/')
-    o.script_spec = xstrdup(spec);
-  else
-    o.script_spec = xasprintf("%s/tests/integration/nse/%s", srcdir, spec);
-  /* A comma list: prefix each element. */
-  if (spec[0] != '/' && strchr(spec, ',')) {
-    free(o.script_spec);
-    char *copy = xstrdup(spec), *save = NULL, *out = xstrdup("");
-    for (char *tok = strtok_r(copy, ",", &save); tok;
-         tok = strtok_r(NULL, ",", &save)) {
-      char *n = xasprintf("%s%s%s/tests/integration/nse/%s", out,
-                          *out ? "," : "", srcdir, tok);
-      free(out);
-      out = n;
-    }
-    free(copy);
-    o.script_spec = out;
-  }
+  /* A comma list: each element under tests/integration/nse/. */
+  o.script_spec =
+      spec[0] == '/'
+          ? xstrdup(spec)
+          : script_spec_join(srcdir, "tests/integration/nse", spec, "");
   if (args)
     o.script_args = xstrdup(args);
   o.script_timeout_ms = timeout_ms;

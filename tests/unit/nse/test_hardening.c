@@ -18,6 +18,7 @@
 #include "core/options.h"
 #include "core/xalloc.h"
 #include "nse/engine.h"
+#include "script_spec.h"
 
 static char srcdir[4096];
 
@@ -47,16 +48,8 @@ static void run_pre(struct run *r, const char *names, size_t mem_limit,
   struct scan_opts o;
   opts_init(&o);
   o.script_scan = 1;
-  char *copy = xstrdup(names), *save = NULL, *spec = xstrdup("");
-  for (char *tok = strtok_r(copy, ",", &save); tok;
-       tok = strtok_r(NULL, ",", &save)) {
-    char *n = xasprintf("%s%s%s/tests/integration/nse/hostile/%s.nse", spec,
-                        *spec ? "," : "", srcdir, tok);
-    free(spec);
-    spec = n;
-  }
-  free(copy);
-  o.script_spec = spec;
+  o.script_spec =
+      script_spec_join(srcdir, "tests/integration/nse/hostile", names, ".nse");
   o.script_mem_limit = mem_limit;
   o.script_timeout_ms = timeout_ms;
   uv_loop_t loop;
