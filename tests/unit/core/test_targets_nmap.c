@@ -23,39 +23,8 @@
 
 #include <cmocka.h>
 
+#include "nmap_diff.h"
 #include "core/targets.h"
-
-#define NMAP "/usr/bin/nmap"
-#define UNSHARE "/usr/bin/unshare"
-#define MAXOUT (1 << 20)
-
-/* Runs nmap with argv and returns its stdout (malloc'd). */
-static char *run_nmap(char *const argv[]) {
-  int fds[2];
-  assert_int_equal(pipe(fds), 0);
-  pid_t pid = fork();
-  assert_true(pid >= 0);
-  if (pid == 0) {
-    dup2(fds[1], 1);
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 2);
-    close(fds[0]);
-    execv(UNSHARE, argv);
-    _exit(127);
-  }
-  close(fds[1]);
-  char *buf = malloc(MAXOUT);
-  size_t len = 0;
-  ssize_t n;
-  while (len < MAXOUT - 1 &&
-         (n = read(fds[0], buf + len, MAXOUT - 1 - len)) > 0)
-    len += (size_t)n;
-  buf[len] = '\0';
-  close(fds[0]);
-  int st;
-  waitpid(pid, &st, 0);
-  return buf;
-}
 
 /* "Host: ADDR (" lines joined by spaces. */
 static char *nmap_list(const char *spec, const char *exclude, int six) {
@@ -76,7 +45,7 @@ static char *nmap_list(const char *spec, const char *exclude, int six) {
   argv[i++] = "-";
   argv[i++] = (char *)spec;
   argv[i] = NULL;
-  char *out = run_nmap(argv);
+  char *out = nmap_diff_run(argv);
   char *list = calloc(1, MAXOUT);
   size_t w = 0;
   for (char *line = strtok(out, "\n"); line != NULL;
@@ -165,8 +134,7 @@ static const struct dcase cases[] = {
 
 static void test_against_nmap(void **state) {
   (void)state;
-  if (access(NMAP, X_OK) != 0 || access(UNSHARE, X_OK) != 0 ||
-      system(UNSHARE " --net true") != 0)
+  if (!nmap_diff_available())
     skip();
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     const struct dcase *c = &cases[i];
