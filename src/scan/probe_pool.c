@@ -57,6 +57,7 @@ struct worker {
   int epfd;
   int64_t armed;        /* deadline the timer is set for, or -1 */
   int64_t last_busy_us; /* last probe started or answered */
+  uint32_t bind_seq;    /* next source port to try binding, see slot_bind */
 
   uv_mutex_t lock; /* guards in_* and stop */
   struct probe *in_head, *in_tail;
@@ -220,11 +221,47 @@ static void publish(struct worker *w) {
 
 /* ---- sockets ---- */
 
+/* Gives a new socket a fixed source port. A port bound explicitly stays
+ * with the socket when a connect fails or is undone (the kernel frees only
+ * ports it picked itself), so every later connect skips the search for a
+ * free ephemeral port (__inet_hash_connect and inet_put_port were ~8% of the
+ * workers' time in the host-sweep profile). One socket connects to one
+ * destination at a time and never leaves TIME_WAIT behind (its connections
+ * end in an RST), so one port per socket cannot collide. A port taken by
+ * someone else is skipped; after a few tries the socket stays unbound and
+ * the kernel picks per connect, as before. */
+static void slot_bind(struct worker *w, int fd, int family) {
+  unsigned lo = w->pool->eph_lo, span = w->pool->eph_hi - lo + 1;
+  for (int tries = 0; tries < 4; tries++) {
+    /* An odd step visits the range in a scattered order. */
+    uint16_t port = (uint16_t)(lo + (w->bind_seq += 7919) % span);
+    union {
+      struct sockaddr sa;
+      struct sockaddr_in in;
+      struct sockaddr_in6 in6;
+    } a;
+    memset(&a, 0, sizeof a);
+    socklen_t len;
+    if (family == AF_INET) {
+      a.in.sin_family = AF_INET;
+      a.in.sin_port = htons(port);
+      len = sizeof a.in;
+    } else {
+      a.in6.sin6_family = AF_INET6;
+      a.in6.sin6_port = htons(port);
+      len = sizeof a.in6;
+    }
+    if (bind(fd, &a.sa, len) == 0 || errno != EADDRINUSE)
+      return;
+  }
+}
+
 /* A socket is created once and reused for many probes. */
 static struct slot *slot_new(struct worker *w, int family) {
   int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0)
     return NULL;
+  slot_bind(w, fd, family);
   struct slot *s = xcalloc(1, sizeof *s);
   s->fd = fd;
   s->family = family;
@@ -549,6 +586,7 @@ struct probe_pool *probe_pool_new(uv_loop_t *main_loop, unsigned n,
     struct worker *w = &pp->workers[i];
     w->pool = pp;
     w->armed = -1;
+    w->bind_seq = (uint32_t)(uv_hrtime() ^ (uv_hrtime() >> 32)) + i * 104729u;
     uv_mutex_init(&w->lock);
     uv_loop_init(&w->loop);
     uv_async_init(&w->loop, &w->wake, on_wake);
