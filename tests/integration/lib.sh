@@ -17,7 +17,7 @@
 #         start_identd; start_listener 2001 nobody; ns_exec nmap -n ...
 # Exit code 77 means "skipped" (tests/CMakeLists.txt: SKIP_RETURN_CODE 77).
 # Functions: require_root, require_cmd, skip_test, fail, pt_log; ns_setup,
-# ns_exec, ns_bg, wait_port, ns_cleanup (automatic); ensure_user;
+# ns_exec, ns_bg, wait_port, ns_cleanup (automatic); json_lines_ok; ensure_user;
 # start_listener PORT USER [BANNER [ADDR]], start_identd [PORT [ADDR]],
 # start_sshd PORT, start_nginx PORT [USER]. Services listen on 127.0.0.1 (or
 # ADDR) in the namespace; their logs are $PT_TMP/<name>.log (PT_KEEP_TMP=1
@@ -140,6 +140,19 @@ ns_bg() {
   ip netns exec "$NS" timeout --kill-after=5 "$PT_SERVICE_LIFETIME" "$@" \
     >"$PT_TMP/$logname.log" 2>&1 </dev/null &
   PT_BG_PIDS+=("$!")
+}
+
+# json_lines_ok FILE: true when FILE has at least one line and every line is
+# one JSON value (-oJ); the parser's complaint goes to stderr.
+json_lines_ok() {
+  "$PT_PYTHON" -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    json.loads(line)
+    n += 1
+assert n > 0, "no lines"
+' "$1"
 }
 
 # wait_port PORT [SECONDS [ADDR]]: until something listens on TCP PORT (on

@@ -67,14 +67,7 @@ check_program() {
 check_program "$PORTOLAN" portolan
 # -oJ is Portolan's own: every stdout line must be JSON.
 scan "$PORTOLAN" portolan-J -oJ -
-"$PT_PYTHON" -c '
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    json.loads(line)
-    n += 1
-assert n > 0, "no lines"
-' "$TMP/portolan-J.out" 2>"$TMP/json.err" ||
+json_lines_ok "$TMP/portolan-J.out" 2>"$TMP/json.err" ||
   fail "-oJ -: not JSON lines: $(tail -n1 "$TMP/json.err")"
 
 if [ "${PT_STDOUT_VS_NMAP:-0}" = 1 ] && command -v nmap >/dev/null; then

@@ -74,14 +74,7 @@ interrupt() {
     fail "$name: -oX invalid: $(head -n2 "$PT_TMP/xmllint.err")"
   grep -q '<runstats><finished .*exit="error"' "$O.xml" ||
     fail "$name: -oX runstats: $(grep -o '<runstats>.*' "$O.xml" | head -c 300)"
-  "$PT_PYTHON" -c '
-import json, sys
-n = 0
-for line in open(sys.argv[1]):
-    json.loads(line)
-    n += 1
-assert n > 0, "no lines"
-' "$O.json" 2>"$PT_TMP/json.err" ||
+  json_lines_ok "$O.json" 2>"$PT_TMP/json.err" ||
     fail "$name: -oJ: $(tail -n1 "$PT_TMP/json.err")"
 }
 
