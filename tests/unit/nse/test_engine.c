@@ -222,6 +222,35 @@ static void test_timeout(void **state) {
   remove("/tmp/portolan_nse_loop.nse");
 }
 
+/* A fresh loop and an engine on it for the options o. */
+static struct nse_engine *engine_open(uv_loop_t *loop, struct scan_opts *o) {
+  uv_loop_init(loop);
+  struct nse_engine *e = NULL;
+  char *err = NULL;
+  assert_int_equal(nse_engine_new(&e, loop, o, &err), 0);
+  free(err);
+  return e;
+}
+
+/* Frees the engine, then the n hosts, then the options; the loop must
+ * close cleanly. */
+static void engine_close(struct nse_engine *e, struct host **hosts, size_t n,
+                         uv_loop_t *loop, struct scan_opts *o) {
+  nse_engine_free(e);
+  for (size_t i = 0; i < n; i++)
+    host_free(hosts[i]);
+  uv_run(loop, UV_RUN_DEFAULT);
+  assert_int_equal(uv_loop_close(loop), 0);
+  opts_free(o);
+}
+
+/* A host at 127.0.0.1 + i. */
+static struct host *loopback_host(uint32_t i) {
+  struct sockaddr_in sin = {.sin_family = AF_INET};
+  sin.sin_addr.s_addr = htonl(0x7f000001 + i);
+  return host_new((struct sockaddr *)&sin, sizeof sin);
+}
+
 static void test_host_phase(void **state) {
   (void)state;
   struct scan_opts o;
@@ -232,17 +261,12 @@ static void test_host_phase(void **state) {
                 "integration/nse/host/hostlate.nse",
                 srcdir, srcdir);
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct nse_engine *e = NULL;
-  char *err = NULL;
-  assert_int_equal(nse_engine_new(&e, &loop, &o, &err), 0);
+  struct nse_engine *e = engine_open(&loop, &o);
   /* Two hosts in flight at once. */
   struct host *h[2];
   int done = 0;
   for (int i = 0; i < 2; i++) {
-    struct sockaddr_in sin = {.sin_family = AF_INET};
-    sin.sin_addr.s_addr = htonl(0x7f000001 + (uint32_t)i);
-    h[i] = host_new((struct sockaddr *)&sin, sizeof sin);
+    h[i] = loopback_host((uint32_t)i);
     h[i]->status = HOST_UP;
     host_port_set(h[i], PROTO_TCP, 22, PS_OPEN, RSN_SYN_ACK, 64);
     host_port_set(h[i], PROTO_TCP, 23, PS_CLOSED, RSN_CONN_REFUSED, 64);
@@ -268,13 +292,7 @@ static void test_host_phase(void **state) {
     snprintf(want, sizeof want, "hostrule %s \"\" 1.0 4", h[i]->ip);
     assert_string_equal(h[i]->scripts.items[1]->output, want);
   }
-  nse_engine_free(e);
-  host_free(h[0]);
-  host_free(h[1]);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&loop), 0);
-  opts_free(&o);
-  free(err);
+  engine_close(e, h, 2, &loop, &o);
 }
 
 /* nports portrule instances on one host: all run, at most `peak` at once
@@ -286,13 +304,8 @@ static void check_limit(uint16_t nports, int max_threads, const char *want) {
   o.script_scan = 1;
   o.script_spec = xasprintf("%s/tests/integration/nse/host/many.nse", srcdir);
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct nse_engine *e = NULL;
-  char *err = NULL;
-  assert_int_equal(nse_engine_new(&e, &loop, &o, &err), 0);
-  struct sockaddr_in sin = {.sin_family = AF_INET};
-  sin.sin_addr.s_addr = htonl(0x7f000001);
-  struct host *h = host_new((struct sockaddr *)&sin, sizeof sin);
+  struct nse_engine *e = engine_open(&loop, &o);
+  struct host *h = loopback_host(0);
   for (uint16_t p = 1; p <= nports; p++)
     host_port_set(h, PROTO_TCP, p, PS_OPEN, RSN_SYN_ACK, 64);
   int done = 0;
@@ -309,12 +322,7 @@ static void check_limit(uint16_t nports, int max_threads, const char *want) {
   assert_string_equal(post.items[0]->output, want);
   sresults_clear(&post);
   free(post.items);
-  nse_engine_free(e);
-  host_free(h);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&loop), 0);
-  opts_free(&o);
-  free(err);
+  engine_close(e, &h, 1, &loop, &o);
 }
 
 /* --host-timeout: the host's NSE clock expires, its threads end without
@@ -327,13 +335,8 @@ static void test_host_timeout(void **state) {
   o.host_timeout_ms = 300;
   o.script_spec = xasprintf("%s/tests/integration/nse/host/slow.nse", srcdir);
   uv_loop_t loop;
-  uv_loop_init(&loop);
-  struct nse_engine *e = NULL;
-  char *err = NULL;
-  assert_int_equal(nse_engine_new(&e, &loop, &o, &err), 0);
-  struct sockaddr_in sin = {.sin_family = AF_INET};
-  sin.sin_addr.s_addr = htonl(0x7f000001);
-  struct host *h = host_new((struct sockaddr *)&sin, sizeof sin);
+  struct nse_engine *e = engine_open(&loop, &o);
+  struct host *h = loopback_host(0);
   int done = 0;
   uint64_t t0 = uv_now(&loop);
   nse_engine_host(e, h, on_done_count, &done);
@@ -343,12 +346,7 @@ static void test_host_timeout(void **state) {
   assert_true(uv_now(&loop) - t0 < 5000);
   assert_int_equal(h->timed_out, 1);
   assert_int_equal(h->scripts.n, 0);
-  nse_engine_free(e);
-  host_free(h);
-  uv_run(&loop, UV_RUN_DEFAULT);
-  assert_int_equal(uv_loop_close(&loop), 0);
-  opts_free(&o);
-  free(err);
+  engine_close(e, &h, 1, &loop, &o);
 }
 
 static void test_concurrency_limit(void **state) {
