@@ -141,6 +141,13 @@ static inline void fix_run_free(struct fix_run *r) {
   opts_free(&r->o);
 }
 
+/* The usual end of a one-host test: the rendered text, the host, the run. */
+static inline void fix_free(struct fix_run *r, struct host *h, char *out) {
+  free(out);
+  host_free(h);
+  fix_run_free(r);
+}
+
 /* Runs a writer over the given hosts; returns the malloc'd text. */
 static inline char *fix_render(struct writer *(*make)(FILE *, int),
                                struct fix_run *r, struct host **hosts,

@@ -23,9 +23,7 @@ static void test_reference_verbose(void **state) {
            "38997/open/tcp/////, 41355/open/tcp/////\n"
            "# Nmap done at Sun Nov 29 02:28:11 2026 -- 1 IP address (1 host "
            "up) scanned in 0.15 seconds\n");
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* One hidden state is named; two are not (runs g4 and g5); versions. */
@@ -63,9 +61,7 @@ static void test_ignored_state(void **state) {
   out = fix_render(writer_grepable_new, &r, &h, 1);
   assert_non_null(strstr(out, "(protocol 2.0)/, 443/open/tcp//ssl|http//"
                               "a|b\\x09c\\x0A/\n# Nmap done"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* All ports hidden: an empty Ports field, then the state (run -p 1-30). */
@@ -78,9 +74,7 @@ static void test_all_ignored(void **state) {
   char *out = fix_render(writer_grepable_new, &r, &h, 1);
   assert_non_null(strstr(out, "Host: 127.0.0.1 ()\tPorts: \tIgnored State: "
                               "closed (30)\n"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Down hosts at -v only; UDP ports after TCP (runs g7, g10). */

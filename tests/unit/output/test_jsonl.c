@@ -36,9 +36,7 @@ static void test_records(void **state) {
       "{\"type\":\"stats\",\"end\":1795919291.000000,\"endstr\":\"Sun Nov 29 "
       "02:28:11 2026\",\"elapsed\":0.040,\"hosts\":{\"up\":1,\"down\":0,"
       "\"total\":1},\"exit\":\"success\"}\n");
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* The checker: every line is strict JSON; decoded byte strings and tables

@@ -71,9 +71,7 @@ static void test_verbose_reason_table(void **state) {
       "# Nmap done at Sun Nov 29 02:28:11 2026 -- 1 IP address (1 host up) "
       "scanned in 0.04 seconds\n";
   assert_string_equal(out, want);
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* nmap ... --script outtest,zz-second (reference run n2), scripts sorted by
@@ -134,9 +132,7 @@ static void test_scripts_hostile_bytes(void **state) {
       "# Nmap done at Sun Nov 29 02:28:11 2026 -- 1 IP address (1 host up) "
       "scanned in 0.15 seconds\n";
   assert_string_equal(out, want);
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Several hidden states and reasons (reference run n5 in a namespace with
@@ -167,9 +163,7 @@ static void test_not_shown_several_states(void **state) {
             "\n"
             "# Nmap done at Sun Nov 29 02:28:11 2026 -- 1 IP address (1 host "
             "up) scanned in 0.13 seconds\n");
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* The threshold: 25 ports of a state are listed, 26 are hidden; -v
@@ -198,9 +192,7 @@ static void test_ignored_threshold(void **state) {
         assert_non_null(strstr(out, want));
         assert_null(strstr(out, "PORT"));
       }
-      free(out);
-      host_free(h);
-      fix_run_free(&r);
+      fix_free(&r, h, out);
     }
   }
 }
@@ -254,9 +246,7 @@ static void test_version_and_service_info(void **state) {
       "Service detection performed.\n"
       "# Nmap done at Sun Nov 29 02:28:11 2026 -- 1 IP address (1 host up) "
       "scanned in 0.04 seconds\n");
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* UDP with a reply TTL, open|filtered, several protocols (run n10). */
@@ -281,9 +271,7 @@ static void test_udp_ttl(void **state) {
                      "300/udp open|filtered unknown no-response\n"
                      "\n";
   assert_non_null(strstr(out, want));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Down hosts: only with -v; the reason with --reason. */
@@ -308,9 +296,7 @@ static void test_down_host(void **state) {
     else
       assert_null(strstr(out, "scan report"));
     assert_non_null(strstr(out, "1 IP address (0 hosts up)"));
-    free(out);
-    host_free(h);
-    fix_run_free(&r);
+    fix_free(&r, h, out);
   }
 }
 
@@ -341,9 +327,7 @@ static void test_screen(void **state) {
   assert_non_null(strstr(out, "Note: Host seems down. If it is really up, "
                               "but blocking our ping probes, try -Pn\n"
                               "Nmap done: 1 IP address (0 hosts up)"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* --open: closed ports hidden whatever their number; a host with no open
@@ -369,9 +353,7 @@ static void test_open_only(void **state) {
   host_port_set(h, PROTO_TCP, 22, PS_CLOSED, RSN_CONN_REFUSED, 0);
   out = fix_render(make_file, &r, &h, 1);
   assert_null(strstr(out, "scan report"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Empty output and output ending in newlines; a lone table result with an
@@ -395,9 +377,7 @@ static void test_script_edge_cases(void **state) {
                               "|_\n"
                               "Bug in c: no string output.\n"
                               "\n#"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 static void set_svc(struct host *h, uint16_t port, const char *name,
@@ -435,9 +415,7 @@ static void test_service_info_plural(void **state) {
                               "Service Info: Host: myhost.example; OSs: "
                               "Linux, FreeBSD; CPE: cpe:/o:linux:linux_kernel, "
                               "cpe:/o:freebsd:freebsd\n\n"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Names: the user's name with the address, other addresses of the name,
@@ -461,9 +439,7 @@ static void test_names(void **state) {
            "Other addresses for scan.example (not scanned): ::1 127.0.0.2\n"
            "rDNS record for 127.0.0.1: li-1.example\n"
            "\nPORT   STATE SERVICE\n"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* -sn: "Host is up." without a table; -sL: the report line only (Nmap
@@ -484,9 +460,7 @@ static void test_ping_and_list(void **state) {
   h->status = HOST_UNKNOWN;
   out = fix_render(make_file, &r, &h, 1);
   assert_non_null(strstr(out, "\nNmap scan report for 127.0.0.1\n# Nmap done"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Unrecognized services print their fingerprints after the table. */
@@ -512,9 +486,7 @@ static void test_fingerprints(void **state) {
            "==============NEXT SERVICE FINGERPRINT (SUBMIT "
            "INDIVIDUALLY)==============\n"
            "SF-Port1001-TCP:V=0.1%r(NULL,1,\"\\x1b\")\n\n"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* On the screen the "Bug in" note goes to stderr, not into the report. */

@@ -65,9 +65,7 @@ static void test_reference_ports(void **state) {
       head);
   assert_string_equal(out, want);
   free(want);
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 static const char *const table_xml =
@@ -123,9 +121,7 @@ static void test_reference_scripts(void **state) {
       table_output, table_xml, table_output, table_xml);
   assert_non_null(strstr(out, hs));
   free(hs);
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Top-level non-table values are text inside <script> (§9.4); an empty
@@ -173,9 +169,7 @@ static void test_extraports(void **state) {
            "reason=\"syn-ack\" reason_ttl=\"0\"/><service name=\"ssh\" "
            "method=\"table\" conf=\"3\"/></port>\n"
            "</ports>\n"));
-  free(out);
-  host_free(h);
-  fix_run_free(&r);
+  fix_free(&r, h, out);
 }
 
 /* Service details, ssl tunnel and CPEs; a down host at -v; the runstats of
