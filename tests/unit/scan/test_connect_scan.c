@@ -129,6 +129,18 @@ static void close_loop(uv_loop_t *loop) {
   assert_int_equal(uv_loop_close(loop), 0);
 }
 
+/* A loop and default options for one scan. */
+static void scan_env_init(uv_loop_t *loop, struct scan_opts *o) {
+  uv_loop_init(loop);
+  opts_init(o);
+}
+
+/* The options, then the loop (drained; it must close cleanly). */
+static void scan_env_free(uv_loop_t *loop, struct scan_opts *o) {
+  opts_free(o);
+  close_loop(loop);
+}
+
 static void test_open_closed(void **state) {
   (void)state;
   uint16_t ports[6];
@@ -143,9 +155,8 @@ static void test_open_closed(void **state) {
   pl.n[PROTO_TCP] = 6;
 
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   struct run r = {0};
   struct connect_scan *cs = connect_scan_new(&loop, &o, on_done, &r);
   struct host *h = host_at("127.0.0.1");
@@ -179,8 +190,7 @@ static void test_open_closed(void **state) {
   assert_int_equal(h->timed_out, 0);
   host_free(h);
   connect_scan_free(cs);
-  opts_free(&o);
-  close_loop(&loop);
+  scan_env_free(&loop, &o);
 }
 
 /* A full accept queue drops SYNs: the port must end filtered, after the
@@ -199,9 +209,8 @@ static void test_filtered(void **state) {
   pl.n[PROTO_TCP] = 3;
 
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   o.max_retries = 2;
   o.initial_rtt_timeout_ms = 100;
   o.max_rtt_timeout_ms = 150;
@@ -217,8 +226,7 @@ static void test_filtered(void **state) {
   assert_int_equal(host_port_get(h, PROTO_TCP, closed)->state, PS_CLOSED);
   host_free(h);
   connect_scan_free(cs);
-  opts_free(&o);
-  close_loop(&loop);
+  scan_env_free(&loop, &o);
   full_close(&fp);
   close(lo);
 }
@@ -233,9 +241,8 @@ static void test_host_timeout(void **state) {
   pl.ports[PROTO_TCP] = &fp.port;
   pl.n[PROTO_TCP] = 1;
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   o.host_timeout_ms = 150;
   o.initial_rtt_timeout_ms = 5000;
   o.max_rtt_timeout_ms = 5000;
@@ -250,8 +257,7 @@ static void test_host_timeout(void **state) {
   assert_true(uv_hrtime() - t0 < 3000000000ULL);
   host_free(h);
   connect_scan_free(cs);
-  opts_free(&o);
-  close_loop(&loop);
+  scan_env_free(&loop, &o);
   full_close(&fp);
 }
 
@@ -271,9 +277,8 @@ static void test_many(void **state) {
   pl.ports[PROTO_TCP] = ports;
   pl.n[PROTO_TCP] = N;
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   o.timing = 4;
   struct run r = {0};
   struct connect_scan *cs = connect_scan_new(&loop, &o, on_done, &r);
@@ -303,8 +308,7 @@ static void test_many(void **state) {
   for (int i = 0; i < 3; i++)
     host_free(h[i]);
   connect_scan_free(cs);
-  opts_free(&o);
-  close_loop(&loop);
+  scan_env_free(&loop, &o);
   close(lfd);
   free(ports);
 }
@@ -321,9 +325,8 @@ static void test_emfile(void **state) {
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
       _exit(2);
     uv_loop_t loop;
-    uv_loop_init(&loop);
     struct scan_opts o;
-    opts_init(&o);
+    scan_env_init(&loop, &o);
     struct run r = {0};
     struct connect_scan *cs = connect_scan_new(&loop, &o, on_done, &r);
     /* Leave only a couple of descriptors free. */
@@ -365,9 +368,8 @@ static void test_stop(void **state) {
   pl.ports[PROTO_TCP] = &fp.port;
   pl.n[PROTO_TCP] = 1;
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   struct run r = {0};
   struct connect_scan *cs = connect_scan_new(&loop, &o, on_done, &r);
   struct host *h = host_at("127.0.0.1");
@@ -378,17 +380,15 @@ static void test_stop(void **state) {
   assert_int_equal(connect_scan_pending(cs), 0);
   host_free(h);
   connect_scan_free(cs);
-  opts_free(&o);
-  close_loop(&loop);
+  scan_env_free(&loop, &o);
   full_close(&fp);
 }
 
 static void test_discovery(void **state) {
   (void)state;
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   struct run r = {0};
   struct discovery *d = discovery_new(&loop, &o, on_done, &r);
   struct host *h = host_at("127.0.0.1");
@@ -404,8 +404,7 @@ static void test_discovery(void **state) {
   assert_int_equal(host_port_count(h, PROTO_TCP), 0);
   host_free(h);
   discovery_free(d);
-  opts_free(&o);
-  close_loop(&loop);
+  scan_env_free(&loop, &o);
 }
 
 /* Re-entrancy: a done callback that stops the scan, or frees it together
@@ -445,9 +444,8 @@ static void reentrancy(int mode) {
   slow.ports[PROTO_TCP] = &fp.port;
   slow.n[PROTO_TCP] = 1;
   uv_loop_t loop;
-  uv_loop_init(&loop);
   struct scan_opts o;
-  opts_init(&o);
+  scan_env_init(&loop, &o);
   o.initial_rtt_timeout_ms = 500;
   o.min_rtt_timeout_ms = 500;
   struct reent r = {0};
