@@ -194,12 +194,20 @@ static void *mem_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
   if (cur && nsize > old) {
     size_t had = owner == cur ? old : 0;
     if (m->limit > 0 && cur->bytes - had + nsize > m->limit) {
+      /* The first refusal lets Lua run its emergency full collection and
+       * retry: much of a busy script's charge can be garbage not yet
+       * swept. Still over after that, the instance ends. */
+      if (!cur->refused) {
+        cur->refused = 1;
+        return NULL;
+      }
       if (!cur->over)
         m->nover++;
       cur->over = 1;
       watchdog_fire(); /* the hook ends the instance, pcall or not */
       return NULL;
     }
+    cur->refused = 0;
     owner = cur;
   }
   union mem_hdr *n = realloc(h, sizeof *n + nsize);

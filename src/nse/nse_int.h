@@ -72,13 +72,16 @@ struct sched;
  * engine's own allocations outside script threads, which are never
  * limited. A free is credited to the block's owner whoever runs, so a GC
  * step inside one script never pays for another's garbage. An allocation
- * that would take the running account past the limit fails ("not enough
- * memory" inside the script) and marks the account over: the scheduler
- * then ends every thread of that instance, pcall or not. */
+ * that would take the running account past the limit is refused once, so
+ * that Lua runs its emergency full collection and retries; refused again,
+ * it fails ("not enough memory" inside the script) and marks the account
+ * over: the scheduler then ends every thread of that instance, pcall or
+ * not. */
 struct nse_mem_acct {
   size_t bytes; /* live bytes charged to the instance */
   int users;    /* live threads sharing the account */
-  int over;     /* an allocation was refused: the instance must end */
+  int refused;  /* the last over-limit request was refused once */
+  int over;     /* refused twice: the instance must end */
 };
 
 struct nse_mem {

@@ -418,7 +418,10 @@ void thread_resume(struct nse_thread *t) {
      * wait for their workers to be dead (ssl-enum-ciphers) would spin. */
     lua_settop(t->co, 0);
     thread_end(t);
-  } else if (t->kill != KILL_NONE || (t->acct && t->acct->over)) {
+  } else if (t->kill != KILL_NONE || (t->acct && t->acct->over) ||
+             (st == LUA_ERRMEM && t->acct && t->acct->refused)) {
+    /* LUA_ERRMEM after a refusal: Lua could not collect and retry (it
+     * was inside a collection step), so the refusal stands. */
     if (t->kill == KILL_NONE)
       t->kill = KILL_MEMORY;
     thread_report_kill(t);
