@@ -308,6 +308,10 @@ static int open_step(lua_State *L) {
   socklen_t slen;
   host_addr(L, 1, (int)lua_tointeger(L, 2), &ss, &slen);
   struct nse_thread *t = sched_current(L);
+  /* A session is a connected socket of its instance: the same per-instance
+   * cap as socket connects applies (socklock.h). */
+  if (socklock_instance_full(L, t))
+    return open_fail(L, SOCKLOCK_FULL_MSG);
   if (!socklock_enter(L, t, &s->m))
     return sched_yield(L, 0, k_open_retry);
 
