@@ -5,7 +5,7 @@ JOBS ?= $(shell nproc)
 PREFIX ?= /usr/local
 CMAKE_FLAGS ?=
 
-.PHONY: all deps configure build test test-asan run install compat clean format
+.PHONY: all deps configure build test test-asan test-tsan run install compat clean format
 
 all: build
 
@@ -30,6 +30,17 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  ctest --output-on-failure -j $(JOBS)
 
+# ThreadSanitizer over the tests of the threaded connect scanner (its
+# worker threads hand results to the main loop).
+TSAN_BUILD ?= build-tsan
+test-tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DPORTOLAN_TSAN=ON \
+	  -DCMAKE_BUILD_TYPE=Debug $(CMAKE_FLAGS)
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_connect_scan \
+	  test_connect_timing test_timing
+	cd $(TSAN_BUILD) && TSAN_OPTIONS=halt_on_error=1 \
+	  ctest --output-on-failure -R 'unit/test_(connect_scan|connect_timing|timing)$$'
+
 run: build
 	@bash scripts/demo.sh $(BUILD)/portolan
 
@@ -44,4 +55,4 @@ format:
 	clang-format -i $$(git ls-files 'src/*.c' 'src/*.h' 'tests/*.c')
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(TSAN_BUILD)
