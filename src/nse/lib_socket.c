@@ -367,6 +367,21 @@ static int wait_op(lua_State *L, struct nsock *s, struct nse_thread *t,
   return sched_yield(L, ctx, k);
 }
 
+/* Ends a method that started a sockio operation with result e: failed at
+ * once (traced as `what`: nil, "ERROR"), completed at once (k runs now,
+ * without yielding, NSE-NOTES §13.9), or pending (the thread waits). */
+static int op_started(lua_State *L, struct nsock *s, struct nse_thread *t,
+                      int e, const char *what, lua_KContext ctx,
+                      lua_KFunction k) {
+  if (e < 0) {
+    trace_action(s, what);
+    return push_status(L, SST_ERROR);
+  }
+  if (e == 1)
+    return k(L, LUA_OK, ctx);
+  return wait_op(L, s, t, ctx, k);
+}
+
 static void op_done(lua_State *L, struct nsock *s) {
   struct nse_thread *t = sched_current(L);
   if (t != NULL)
@@ -552,13 +567,7 @@ static int do_send(lua_State *L, struct nsock *s, const char *data, size_t len,
                                        : sizeof(struct sockaddr_in));
   trace_data(s, '>', data, len);
   int e = sockio_send(s->c, t, data, len, dest, s->timeout_ms);
-  if (e < 0) {
-    trace_action(s, "SEND");
-    return push_status(L, SST_ERROR);
-  }
-  if (e == 1)
-    return k_send(L, LUA_OK, 0);
-  return wait_op(L, s, t, 0, k_send);
+  return op_started(L, s, t, e, "SEND", 0, k_send);
 }
 
 /* send(data): [-0, +1..2, e] may yield */
@@ -789,13 +798,7 @@ static int sock_reconnect_ssl(lua_State *L) {
   struct nse_thread *t = sched_current(L);
   s->blen = 0;
   int e = sockio_start_tls(s->c, t, s->timeout_ms, s->sni);
-  if (e < 0) {
-    trace_action(s, "SSL RECONNECT");
-    return push_status(L, SST_ERROR);
-  }
-  if (e == 1)
-    return k_send(L, LUA_OK, 1);
-  return wait_op(L, s, t, 1, k_send);
+  return op_started(L, s, t, e, "SSL RECONNECT", 1, k_send);
 }
 
 /* get_ssl_certificate(): [-0, +1, e] */
