@@ -69,6 +69,13 @@ struct pipeline {
   size_t in_stage[ST_N];
   int eof, feeding, stopping, stop_called, signo, out_broken, stalled;
   uint64_t seq;
+  /* Finished hosts wait in `held` (a min-heap by seq) until every host
+   * started before them is written: reports list hosts in start (target)
+   * order, as Nmap's do, while each host's stages still run on their own.
+   * Held hosts count as in flight, so the group size bounds the heap. */
+  uint64_t next_write;
+  struct held *held;
+  size_t nheld, held_cap;
   unsigned long up, down, total, completed;
   double start;
   struct script_results pre, post;
@@ -80,6 +87,12 @@ struct pipeline {
   int cs_started;
   double cs_start;
   unsigned long cs_hosts;
+};
+
+/* A finished host waiting for its turn in the reports. */
+struct held {
+  struct host *h;
+  int write; /* decided when it finished */
 };
 
 /* A host with its pipeline, for the stage callbacks that carry only one
@@ -148,12 +161,9 @@ static int keep_scripted(const struct pipeline *p) {
   return !p->out_broken && !p->stalled;
 }
 
-static void finish_host(struct pipeline *p, struct host *h, int write) {
-  set_stage(p, h, -1);
-  if (h->end_time == 0)
-    h->end_time = now_epoch();
-  if (write == WRITE_SCRIPTED ? keep_scripted(p)
-                              : write == WRITE_YES && !p->stopping) {
+/* Writes (when decided so and the output still works) and frees h. */
+static void emit_host(struct pipeline *p, struct host *h, int write) {
+  if (write && !p->out_broken) {
     for (size_t i = 0; i < p->out.n; i++)
       writer_host(p->out.w[i], h);
     if (outputs_failed(&p->out)) {
@@ -166,6 +176,61 @@ static void finish_host(struct pipeline *p, struct host *h, int write) {
   host_free(h);
   p->completed++;
   p->inflight--;
+}
+
+static int held_before(const struct held *a, const struct held *b) {
+  return a->h->seq < b->h->seq;
+}
+
+static void held_push(struct pipeline *p, struct host *h, int write) {
+  p->held = xgrow(p->held, &p->held_cap, p->nheld + 1, sizeof *p->held);
+  size_t i = p->nheld++;
+  p->held[i] = (struct held){h, write};
+  while (i > 0 && held_before(&p->held[i], &p->held[(i - 1) / 2])) {
+    struct held t = p->held[i];
+    p->held[i] = p->held[(i - 1) / 2];
+    p->held[(i - 1) / 2] = t;
+    i = (i - 1) / 2;
+  }
+}
+
+static struct held held_pop(struct pipeline *p) {
+  struct held top = p->held[0];
+  p->held[0] = p->held[--p->nheld];
+  for (size_t i = 0;;) {
+    size_t l = 2 * i + 1, r = l + 1, m = i;
+    if (l < p->nheld && held_before(&p->held[l], &p->held[m]))
+      m = l;
+    if (r < p->nheld && held_before(&p->held[r], &p->held[m]))
+      m = r;
+    if (m == i)
+      break;
+    struct held t = p->held[i];
+    p->held[i] = p->held[m];
+    p->held[m] = t;
+    i = m;
+  }
+  return top;
+}
+
+/* Emits the held hosts whose turn has come; with `all`, every held host in
+ * order even across gaps (a forced end: a stage never finished a host). */
+static void release_held(struct pipeline *p, int all) {
+  while (p->nheld > 0 && (all || p->held[0].h->seq == p->next_write)) {
+    struct held x = held_pop(p);
+    p->next_write = x.h->seq + 1;
+    emit_host(p, x.h, x.write);
+  }
+}
+
+static void finish_host(struct pipeline *p, struct host *h, int write) {
+  set_stage(p, h, -1);
+  if (h->end_time == 0)
+    h->end_time = now_epoch();
+  held_push(p, h,
+            write == WRITE_SCRIPTED ? keep_scripted(p)
+                                    : write == WRITE_YES && !p->stopping);
+  release_held(p, 0);
   feed(p);
 }
 
@@ -651,6 +716,9 @@ static void teardown(struct pipeline *p) {
 }
 
 static void finish_report(struct pipeline *p) {
+  release_held(p, 1);
+  free(p->held);
+  p->held = NULL;
   struct run_stats st;
   memset(&st, 0, sizeof st);
   st.end_time = now_epoch();

@@ -2,9 +2,10 @@
  * resolution, host discovery, the port scan and the script engine to the
  * report writers, a bounded number of hosts at a time.
  *
- * Output order: each host is written as soon as it is finished (its
- * scripts done), not in target order; with one host in flight at a time
- * (--max-hostgroup 1) the order is the target order. */
+ * Output order: target order (the order hosts were started), as Nmap's.
+ * Each host's stages run on their own; a finished host waits only for the
+ * hosts started before it to be written, and counts as in flight until
+ * then, so the group size bounds the hosts held. */
 #ifndef PORTOLAN_RUN_RUN_H
 #define PORTOLAN_RUN_RUN_H
 
