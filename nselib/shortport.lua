@@ -68,17 +68,25 @@ function port_is_excluded(port, proto)
   return nmap.port_is_excluded(port, proto or "tcp")
 end
 
+-- A rule that holds when match(port) does and the port's protocol and state
+-- are among protos and states (the defaults when nil).
+local function filtered_rule(match, protos, states)
+  protos = as_list(protos or DEFAULT_PROTOS)
+  states = as_list(states or DEFAULT_STATES)
+  return function(host, port)
+    return match(port)
+      and list_has(protos, port.protocol)
+      and list_has(states, port.state)
+  end
+end
+
 --- Rule: the port number is one of <code>ports</code>.
 -- @usage portrule = shortport.portnumber({80, 443})
 function portnumber(ports, protos, states)
   ports = as_list(ports)
-  protos = as_list(protos or DEFAULT_PROTOS)
-  states = as_list(states or DEFAULT_STATES)
-  return function(host, port)
+  return filtered_rule(function(port)
     return ports_include(ports, port.number)
-      and list_has(protos, port.protocol)
-      and list_has(states, port.state)
-  end
+  end, protos, states)
 end
 
 --- Rule: the port's service name (from version detection, or else from the
@@ -86,13 +94,9 @@ end
 -- @usage portrule = shortport.service("ftp")
 function service(services, protos, states)
   services = as_list(services)
-  protos = as_list(protos or DEFAULT_PROTOS)
-  states = as_list(states or DEFAULT_STATES)
-  return function(host, port)
+  return filtered_rule(function(port)
     return list_has(services, port.service)
-      and list_has(protos, port.protocol)
-      and list_has(states, port.state)
-  end
+  end, protos, states)
 end
 
 --- Rule: <code>portnumber</code> or <code>service</code> matches.
